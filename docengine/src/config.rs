@@ -1,0 +1,591 @@
+//! `netstack.toml`: where the pattern repo and the site repos live, how the pattern repo is
+//! published, and the settings of loading, lint, the search index and recommendations.
+//!
+//! Unknown keys are errors that name the key and its line: a typo must never silently
+//! switch a setting off.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::problem::Severity;
+use crate::publication::Publication;
+
+/// The file name of a KB's config.
+pub const CONFIG_FILE: &str = "netstack.toml";
+
+/// A loaded, validated configuration with every path made absolute.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The `netstack.toml` this came from; `None` for an ad-hoc KB (lint in CI).
+    pub file: Option<PathBuf>,
+    /// The KB folder: paths in the config are relative to it, and `path` fields of problems
+    /// are shown relative to it.
+    pub root: PathBuf,
+    pub patterns: PatternRepoConfig,
+    pub sites: Vec<SiteConfig>,
+    pub lint: LintConfig,
+    pub index: IndexConfig,
+    pub load: LoadConfig,
+    pub recommend: RecommendConfig,
+}
+
+/// The pattern repo: the WHY and HOW.
+#[derive(Debug, Clone)]
+pub struct PatternRepoConfig {
+    /// Name used for the repo in output ("netstack").
+    pub name: String,
+    /// Absolute path of the checkout.
+    pub path: PathBuf,
+    /// The path as written in the config (for messages).
+    pub configured_path: String,
+    /// The docs folder inside the repo; categories are folders below it.
+    pub docs_dir: String,
+    /// How the repo is published (base URLs, forge URLs, names).
+    pub publication: Publication,
+}
+
+/// One site repo: the WHAT of one physical site.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub name: String,
+    pub path: PathBuf,
+    pub configured_path: String,
+    pub title: Option<String>,
+    /// Line of the `[[sites]]` entry in `netstack.toml`, for messages.
+    pub line: Option<usize>,
+}
+
+/// `[lint]`: how strict lint is. Defaults live with the rules in the lint module; `None`
+/// means "use the rule's default".
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub struct LintConfig {
+    /// Lowest severity that makes `netstack lint` exit 1.
+    pub fail_on: Option<Severity>,
+    /// Similarity (0..1) above which a copied block is reported.
+    pub similarity_threshold: Option<f64>,
+    /// Blocks with fewer words than this are never reported as duplicates.
+    pub min_block_words: Option<usize>,
+    /// Numbered steps / shell blocks that make a doc a procedure (`unlinked-procedure`).
+    pub procedure_min_steps: Option<usize>,
+    /// Per-rule level: `error`, `warning`, `info` or `off`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Glob patterns (relative to a site repo root) of files lint skips.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A rule's configured level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    Error,
+    Warning,
+    Info,
+    Off,
+}
+
+impl RuleLevel {
+    /// The severity this level reports at, or `None` when the rule is off.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleLevel::Error => Some(Severity::Error),
+            RuleLevel::Warning => Some(Severity::Warning),
+            RuleLevel::Info => Some(Severity::Info),
+            RuleLevel::Off => None,
+        }
+    }
+}
+
+/// `[index]`: where the search index lives.
+#[derive(Debug, Clone)]
+pub struct IndexConfig {
+    /// Absolute path of the index folder (default `<kb>/.netstack/index`).
+    pub path: PathBuf,
+}
+
+/// `[load]`: limits that keep one pathological file from hurting the rest.
+#[derive(Debug, Clone)]
+pub struct LoadConfig {
+    /// Files larger than this are loaded only up to this many bytes, with a warning.
+    pub max_file_bytes: u64,
+}
+
+/// Default for [`LoadConfig::max_file_bytes`]: 2 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        LoadConfig {
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// `[recommend]`: how action recommendations are sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecommendConfig {
+    /// `From:` of recommendation e-mails, e.g. `netstack <netstack@example.org>`.
+    pub from: Option<String>,
+}
+
+// ---- the file format -------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    patterns: RawPatterns,
+    #[serde(default)]
+    sites: Vec<toml::Spanned<RawSite>>,
+    #[serde(default)]
+    lint: LintConfig,
+    #[serde(default)]
+    index: RawIndex,
+    #[serde(default)]
+    load: RawLoad,
+    #[serde(default)]
+    recommend: RecommendConfig,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatterns {
+    path: toml::Spanned<String>,
+    name: Option<String>,
+    docs_dir: Option<String>,
+    #[serde(default)]
+    base_urls: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    forge_urls: Vec<toml::Spanned<String>>,
+    url_root: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    name: toml::Spanned<String>,
+    path: toml::Spanned<String>,
+    title: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndex {
+    path: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoad {
+    max_file_bytes: Option<u64>,
+}
+
+/// Options for a KB without `netstack.toml` (the common CI case).
+#[derive(Debug, Clone, Default)]
+pub struct AdHocOptions {
+    /// The pattern repo checkout.
+    pub patterns: PathBuf,
+    /// Site repo checkouts; the name is the folder name unless given.
+    pub sites: Vec<(Option<String>, PathBuf)>,
+    /// Published base URLs to add to what the repo itself says.
+    pub base_urls: Vec<String>,
+    /// The folder problems are shown relative to (usually the current directory).
+    pub root: PathBuf,
+}
+
+impl Config {
+    /// Load `netstack.toml` from a KB folder (or from the file itself).
+    pub fn load(kb: &Path) -> Result<Config> {
+        let file = if kb.is_file() {
+            kb.to_path_buf()
+        } else {
+            kb.join(CONFIG_FILE)
+        };
+        if !file.exists() {
+            if !kb.exists() {
+                return Err(Error::Config {
+                    path: kb.to_path_buf(),
+                    line: None,
+                    message: "this KB folder does not exist; pass --kb with a folder that holds a netstack.toml".into(),
+                });
+            }
+            return Err(Error::NoConfig {
+                dir: kb.to_path_buf(),
+            });
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::io(&file, e))?;
+        let root = file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::parse(&text, &file, &root)
+    }
+
+    /// Parse config text. `file` is used in messages; relative paths resolve against `root`.
+    pub fn parse(text: &str, file: &Path, root: &Path) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            Error::config(file, line, toml_message(&e))
+        })?;
+        let root = absolute(root);
+        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+
+        let configured = raw.patterns.path.get_ref().clone();
+        if configured.trim().is_empty() {
+            return Err(Error::config(
+                file,
+                at(raw.patterns.path.span()),
+                "`[patterns] path` is empty: set it to the pattern repo checkout",
+            ));
+        }
+        let path = normalize(&root.join(&configured));
+        if !path.is_dir() {
+            return Err(Error::PatternRepoMissing {
+                config: file.to_path_buf(),
+                configured,
+                resolved: path,
+            });
+        }
+
+        let mut base_urls = Vec::new();
+        for u in &raw.patterns.base_urls {
+            base_urls.push(check_url(u.get_ref(), file, at(u.span()), "base_urls")?);
+        }
+        let mut forge_urls = Vec::new();
+        for u in &raw.patterns.forge_urls {
+            forge_urls.push(check_url(u.get_ref(), file, at(u.span()), "forge_urls")?);
+        }
+        let folder_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "patterns".into());
+        let name = raw
+            .patterns
+            .name
+            .clone()
+            .unwrap_or_else(|| folder_name.clone());
+        let mut publication = Publication::new(
+            base_urls,
+            forge_urls,
+            raw.patterns.url_root.clone().unwrap_or_default(),
+        );
+        publication.add_name(&name);
+        publication.add_name(&folder_name);
+        if let Some(remote) = crate::publication::origin_remote(&path) {
+            publication.add_forge_url(&remote);
+        }
+
+        let mut sites: Vec<SiteConfig> = Vec::new();
+        for spanned in &raw.sites {
+            let line = at(spanned.span());
+            let site = spanned.get_ref();
+            let site_name = site.name.get_ref().trim().to_string();
+            if !valid_site_name(&site_name) {
+                return Err(Error::config(
+                    file,
+                    at(site.name.span()),
+                    format!(
+                        "site name `{site_name}` is not usable: use letters, digits, `-` or `_` (it appears in URLs and output)"
+                    ),
+                ));
+            }
+            if site_name == name {
+                return Err(Error::config(
+                    file,
+                    at(site.name.span()),
+                    format!("site name `{site_name}` is the pattern repo's name: pick another"),
+                ));
+            }
+            if sites.iter().any(|s| s.name == site_name) {
+                return Err(Error::config(
+                    file,
+                    at(site.name.span()),
+                    format!("site `{site_name}` is listed twice: remove one `[[sites]]` entry"),
+                ));
+            }
+            sites.push(SiteConfig {
+                name: site_name,
+                path: normalize(&root.join(site.path.get_ref())),
+                configured_path: site.path.get_ref().clone(),
+                title: site.title.clone(),
+                line,
+            });
+        }
+
+        let index = IndexConfig {
+            path: normalize(&root.join(raw.index.path.as_deref().unwrap_or(".netstack/index"))),
+        };
+        let load = LoadConfig {
+            max_file_bytes: raw.load.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES),
+        };
+        if let Some(t) = raw.lint.similarity_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Error::config(
+                file,
+                None,
+                format!(
+                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.5)"
+                ),
+            ));
+        }
+
+        Ok(Config {
+            file: Some(file.to_path_buf()),
+            root,
+            patterns: PatternRepoConfig {
+                name,
+                path,
+                configured_path: configured,
+                docs_dir: raw.patterns.docs_dir.unwrap_or_else(|| "docs".into()),
+                publication,
+            },
+            sites,
+            lint: raw.lint,
+            index,
+            load,
+            recommend: raw.recommend,
+        })
+    }
+
+    /// A KB made from checkouts without any `netstack.toml`: the pattern repo describes its
+    /// own publication (CNAME, `mkdocs.yml`, git origin).
+    pub fn ad_hoc(opts: &AdHocOptions) -> Result<Config> {
+        let root = absolute(&opts.root);
+        let path = normalize(&root.join(&opts.patterns));
+        if !path.is_dir() {
+            return Err(Error::Invalid(format!(
+                "the pattern repo checkout {} does not exist: clone the pattern repo there or pass --patterns with its path",
+                opts.patterns.display()
+            )));
+        }
+        let inferred = crate::publication::infer(&path);
+        let mut base_urls = Vec::new();
+        for u in opts.base_urls.iter().chain(inferred.base_urls.iter()) {
+            let u = check_url(u, Path::new("--base-url"), None, "base URL")?;
+            if !base_urls.contains(&u) {
+                base_urls.push(u);
+            }
+        }
+        let folder_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "patterns".into());
+        let mut publication =
+            Publication::new(base_urls, inferred.forge_urls.clone(), String::new());
+        publication.add_name(&folder_name);
+        for n in &inferred.names {
+            publication.add_name(n);
+        }
+        let mut sites: Vec<SiteConfig> = Vec::new();
+        for (name, site_path) in &opts.sites {
+            let abs = normalize(&root.join(site_path));
+            let name = name.clone().unwrap_or_else(|| {
+                abs.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "site".into())
+            });
+            let mut unique = name.clone();
+            let mut n = 2;
+            while sites.iter().any(|s| s.name == unique) || unique == folder_name {
+                unique = format!("{name}-{n}");
+                n += 1;
+            }
+            sites.push(SiteConfig {
+                name: unique,
+                path: abs,
+                configured_path: site_path.display().to_string(),
+                title: None,
+                line: None,
+            });
+        }
+        Ok(Config {
+            file: None,
+            root: root.clone(),
+            patterns: PatternRepoConfig {
+                name: folder_name,
+                configured_path: opts.patterns.display().to_string(),
+                path,
+                docs_dir: "docs".into(),
+                publication,
+            },
+            sites,
+            lint: LintConfig::default(),
+            index: IndexConfig {
+                path: root.join(".netstack/index"),
+            },
+            load: LoadConfig::default(),
+            recommend: RecommendConfig::default(),
+        })
+    }
+
+    /// Look a site up by name.
+    pub fn site(&self, name: &str) -> Option<&SiteConfig> {
+        self.sites.iter().find(|s| s.name == name)
+    }
+
+    /// Show a path relative to the KB folder when it is inside it.
+    pub fn display_path(&self, path: &Path) -> String {
+        display_relative(&self.root, path)
+    }
+}
+
+/// `path` relative to `root` when inside it (with `/` separators), else as given.
+pub fn display_relative(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().replace('\\', "/"),
+        Ok(_) => ".".into(),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+fn valid_site_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.')
+}
+
+fn check_url(raw: &str, file: &Path, line: Option<usize>, what: &str) -> Result<String> {
+    match url::Url::parse(raw.trim()) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(raw.trim().to_string()),
+        _ => Err(Error::config(
+            file,
+            line,
+            format!("`{raw}` in {what} is not an http(s) URL: write it like https://netstack.org/"),
+        )),
+    }
+}
+
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    if msg.starts_with("unknown field") {
+        format!("{msg}; remove or correct that key (see `netstack init` for a commented example)")
+    } else {
+        msg
+    }
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Make a path absolute against the current directory without touching the file system.
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        normalize(p)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        normalize(&cwd.join(p))
+    }
+}
+
+/// Lexically remove `.` and `..` components.
+pub fn normalize(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kb_with(toml_text: &str) -> (tempfile::TempDir, Result<Config>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("netstack/docs")).unwrap();
+        std::fs::write(dir.path().join(CONFIG_FILE), toml_text).unwrap();
+        let cfg = Config::load(dir.path());
+        (dir, cfg)
+    }
+
+    #[test]
+    fn minimal_config_loads_with_defaults() {
+        let (dir, cfg) = kb_with("[patterns]\npath = \"netstack\"\n");
+        let cfg = cfg.unwrap();
+        assert_eq!(cfg.patterns.name, "netstack");
+        assert_eq!(cfg.patterns.docs_dir, "docs");
+        assert!(cfg.sites.is_empty());
+        assert_eq!(
+            cfg.index.path,
+            absolute(&dir.path().join(".netstack/index"))
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_key_and_line() {
+        let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\nbase_url = \"https://x.org/\"\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("base_url"), "{err}");
+        assert!(err.contains("netstack.toml:3"), "{err}");
+    }
+
+    #[test]
+    fn unknown_lint_key_is_an_error() {
+        let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\n[lint]\nthreshold = 3\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("threshold"), "{err}");
+    }
+
+    #[test]
+    fn missing_pattern_repo_is_a_config_error() {
+        let (_d, cfg) = kb_with("[patterns]\npath = \"nowhere\"\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("nowhere"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_site_names_are_rejected_with_line() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n[[sites]]\nname = \"cf\"\npath = \"cf2\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("listed twice"), "{err}");
+        assert!(err.contains(":7"), "{err}");
+    }
+
+    #[test]
+    fn bad_base_url_is_rejected() {
+        let (_d, cfg) =
+            kb_with("[patterns]\npath = \"netstack\"\nbase_urls = [\"netstack.org\"]\n");
+        assert!(cfg.unwrap_err().to_string().contains("not an http(s) URL"));
+    }
+
+    #[test]
+    fn missing_config_says_how_to_fix() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Config::load(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("netstack init"), "{err}");
+    }
+
+    #[test]
+    fn normalize_removes_dot_segments() {
+        assert_eq!(
+            normalize(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! The engine's error type: every error a user can cause names the file (and line where
+//! known) and says what to do about it.
+
+use std::path::PathBuf;
+
+/// Errors that stop the engine from producing a knowledge base at all. Everything that
+/// affects only part of the KB (a broken doc, a missing site) is a [`crate::Problem`] instead.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or folder could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// No `netstack.toml` where one was expected.
+    #[error(
+        "no netstack.toml in {}: pass --kb with a folder that has one, or create one there with `netstack init`",
+        dir.display()
+    )]
+    NoConfig { dir: PathBuf },
+
+    /// `netstack.toml` (or another config-like file) is malformed or has an invalid value.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Config {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+
+    /// The pattern repo the config names does not exist: nothing useful can be loaded.
+    #[error(
+        "{}: the pattern repo `{}` does not exist (resolved to {}); fix `[patterns] path` or clone the pattern repo there",
+        config.display(), configured, resolved.display()
+    )]
+    PatternRepoMissing {
+        config: PathBuf,
+        configured: String,
+        resolved: PathBuf,
+    },
+
+    /// A caller asked for something that is not in the KB (site, pattern, …).
+    #[error("{0}")]
+    NotFound(String),
+
+    /// Invalid input given by the caller (not from a file).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn config(
+        path: impl Into<PathBuf>,
+        line: Option<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Result alias for the engine.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

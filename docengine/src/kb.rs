@@ -1,0 +1,733 @@
+//! The knowledge base: every loaded doc of the pattern repo and the site repos, the pattern
+//! ids, the contracts, the reference graph (which site docs follow which pattern) and every
+//! load problem. Immutable once built; [`KnowledgeBase::refresh`] builds a new one that
+//! re-reads only files whose size or modification time changed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::contract::{self, ContractStatus};
+use crate::doc::{Contents, Doc, DocKind, Origin};
+use crate::error::{Error, Result};
+use crate::problem::{Problem, ProblemKind, Severity};
+use crate::refs::{self, Candidate, RefContext, Reference, Target, Want};
+use crate::source::{self, CONTRACT_FILE};
+
+/// Index of a doc in [`KnowledgeBase::docs`] (valid within one KB snapshot).
+pub type DocId = usize;
+
+/// One repo of the KB and the files it holds.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub name: String,
+    /// `None` for the pattern repo.
+    pub site: Option<String>,
+    pub root: PathBuf,
+    /// False when the folder does not exist.
+    pub loaded: bool,
+    /// Every file relative to the root.
+    pub files: BTreeSet<String>,
+    /// Every folder relative to the root.
+    pub dirs: BTreeSet<String>,
+    docs: HashMap<String, DocId>,
+}
+
+impl Repo {
+    /// The doc at a repo-relative path.
+    pub fn doc(&self, path: &str) -> Option<DocId> {
+        self.docs.get(path).copied()
+    }
+
+    /// Is there a file or folder at this repo-relative path?
+    pub fn exists(&self, path: &str) -> bool {
+        let p = path.trim_matches('/');
+        p.is_empty() || self.files.contains(p) || self.dirs.contains(p)
+    }
+}
+
+/// name, site, root, config line, configured path
+type RepoSpec = (String, Option<String>, PathBuf, Option<usize>, String);
+
+#[derive(Debug, Clone)]
+struct LoadedFile {
+    len: u64,
+    modified: Option<SystemTime>,
+    doc: Option<Arc<Doc>>,
+    problems: Vec<Problem>,
+}
+
+/// Where a link in a doc leads (for rendering and for lint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// A doc of the KB, with an optional anchor; `anchor_ok` is false when the anchor names no
+    /// heading of that doc.
+    Doc {
+        id: DocId,
+        anchor: Option<String>,
+        anchor_ok: bool,
+    },
+    /// A non-doc file of one of the repos (image, script): repo index and relative path.
+    File { repo: usize, path: String },
+    /// A folder of one of the repos without a README.
+    Dir { repo: usize, path: String },
+    /// An anchor in the same doc; `ok` is false when no heading has it.
+    SameDoc { anchor: String, ok: bool },
+    /// Outside the KB (another web site, `mailto:`).
+    External,
+    /// A link into a KB repo (or a relative path) that leads nowhere.
+    Missing { wanted: String },
+}
+
+/// The loaded knowledge base.
+#[derive(Debug, Clone)]
+pub struct KnowledgeBase {
+    pub config: Arc<Config>,
+    /// `repos[0]` is the pattern repo; the rest are the sites in config order.
+    pub repos: Vec<Repo>,
+    pub docs: Vec<Arc<Doc>>,
+    patterns: BTreeMap<String, DocId>,
+    contracts: BTreeMap<String, ContractStatus>,
+    refs: Vec<Reference>,
+    refs_from: Vec<Vec<usize>>,
+    refs_to: HashMap<DocId, Vec<usize>>,
+    problems: Vec<Problem>,
+    cache: HashMap<PathBuf, LoadedFile>,
+}
+
+impl KnowledgeBase {
+    /// Load everything the config names. Fails only when the pattern repo is missing;
+    /// every other problem is recorded in [`KnowledgeBase::problems`].
+    pub fn load(config: Config) -> Result<Self> {
+        Self::build(Arc::new(config), &HashMap::new())
+    }
+
+    /// Build a fresh KB from disk, re-reading only files whose size or modification time
+    /// changed since this one was built (new and deleted files are picked up too).
+    pub fn refresh(&self) -> Result<Self> {
+        Self::build(Arc::clone(&self.config), &self.cache)
+    }
+
+    fn build(config: Arc<Config>, previous: &HashMap<PathBuf, LoadedFile>) -> Result<Self> {
+        if !config.patterns.path.is_dir() {
+            return Err(Error::PatternRepoMissing {
+                config: config.file.clone().unwrap_or_else(|| config.root.clone()),
+                configured: config.patterns.configured_path.clone(),
+                resolved: config.patterns.path.clone(),
+            });
+        }
+        let display = |p: &Path| config.display_path(p);
+        let mut problems = Vec::new();
+
+        // Walk the repos (cheap, sequential per repo, repos in parallel).
+        let mut specs: Vec<RepoSpec> = vec![(
+            config.patterns.name.clone(),
+            None,
+            config.patterns.path.clone(),
+            None,
+            config.patterns.configured_path.clone(),
+        )];
+        for s in &config.sites {
+            specs.push((
+                s.name.clone(),
+                Some(s.name.clone()),
+                s.path.clone(),
+                s.line,
+                s.configured_path.clone(),
+            ));
+        }
+        let walks: Vec<Option<source::Walk>> = specs
+            .par_iter()
+            .map(|(_, _, root, _, _)| root.is_dir().then(|| source::walk(root, &display)))
+            .collect();
+
+        let mut repos = Vec::new();
+        let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
+        for (i, ((name, site, root, line, configured), walk)) in
+            specs.into_iter().zip(walks).enumerate()
+        {
+            match walk {
+                Some(w) => {
+                    problems.extend(w.problems);
+                    files.extend(w.markdown.into_iter().map(|(abs, rel)| (i, abs, rel)));
+                    repos.push(Repo {
+                        name,
+                        site,
+                        root,
+                        loaded: true,
+                        files: w.files,
+                        dirs: w.dirs,
+                        docs: HashMap::new(),
+                    });
+                }
+                None => {
+                    problems.push(Problem::new(
+                        ProblemKind::MissingRepo,
+                        Severity::Error,
+                        config.file.as_deref().map(&display).unwrap_or_else(|| configured.clone()),
+                        line.map(|l| l as u32),
+                        format!(
+                            "site `{name}`: folder `{configured}` does not exist (resolved to {}); clone the site repo there or fix its `path` in netstack.toml",
+                            root.display()
+                        ),
+                    ));
+                    repos.push(Repo {
+                        name,
+                        site,
+                        root,
+                        loaded: false,
+                        files: BTreeSet::new(),
+                        dirs: BTreeSet::new(),
+                        docs: HashMap::new(),
+                    });
+                }
+            }
+        }
+
+        // Read and parse in parallel, reusing unchanged files.
+        let docs_dir = config.patterns.docs_dir.clone();
+        let max = config.load.max_file_bytes;
+        let loaded: Vec<(usize, PathBuf, LoadedFile)> = files
+            .into_par_iter()
+            .map(|(repo_idx, abs, rel)| {
+                let meta = std::fs::metadata(&abs).ok();
+                let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
+                let modified = meta.as_ref().and_then(|m| m.modified().ok());
+                if let Some(prev) = previous.get(&abs)
+                    && prev.len == len
+                    && prev.modified == modified
+                    && modified.is_some()
+                {
+                    return (repo_idx, abs, prev.clone());
+                }
+                let repo = &repos[repo_idx];
+                let file = load_file(repo, &abs, &rel, &docs_dir, max, &display, len, modified);
+                (repo_idx, abs, file)
+            })
+            .collect();
+
+        let mut docs: Vec<Arc<Doc>> = Vec::with_capacity(loaded.len());
+        let mut cache = HashMap::with_capacity(loaded.len());
+        for (repo_idx, abs, file) in loaded {
+            problems.extend(file.problems.iter().cloned());
+            if let Some(doc) = &file.doc {
+                repos[repo_idx].docs.insert(doc.path.clone(), docs.len());
+                docs.push(Arc::clone(doc));
+            }
+            cache.insert(abs, file);
+        }
+
+        // Pattern ids.
+        let mut patterns: BTreeMap<String, DocId> = BTreeMap::new();
+        for (id, doc) in docs.iter().enumerate() {
+            if let Some(pid) = &doc.pattern_id {
+                if let Some(&first) = patterns.get(pid) {
+                    problems.push(Problem::new(
+                        ProblemKind::DuplicatePattern,
+                        Severity::Error,
+                        display(&doc.abs_path),
+                        Some(1),
+                        format!(
+                            "pattern id `{pid}` is already used by {}; references to `{pid}` resolve to that one: rename one of the files",
+                            display(&docs[first].abs_path)
+                        ),
+                    ));
+                } else {
+                    patterns.insert(pid.clone(), id);
+                }
+            }
+        }
+
+        // Contracts.
+        let mut contracts = BTreeMap::new();
+        for repo in repos.iter().skip(1) {
+            let site = repo.name.clone();
+            if !repo.loaded {
+                continue;
+            }
+            let status = match repo.doc(CONTRACT_FILE) {
+                None => ContractStatus::Missing,
+                Some(id) => match contract::parse(&docs[id]) {
+                    Ok(c) => ContractStatus::Valid(c),
+                    Err(e) => ContractStatus::Invalid {
+                        line: e.line,
+                        reason: e.message,
+                    },
+                },
+            };
+            contracts.insert(site, status);
+        }
+
+        // References.
+        let known_ids: HashSet<String> = patterns.keys().cloned().collect();
+        let pattern_root = config.patterns.path.clone();
+        let ctx = RefContext::new(&config.patterns.publication, &pattern_root, &known_ids);
+        let candidates: Vec<(DocId, Vec<Candidate>)> = docs
+            .par_iter()
+            .enumerate()
+            .map(|(id, doc)| (id, refs::extract(doc, &ctx)))
+            .collect();
+        let mut all_refs = Vec::new();
+        for (from, cands) in candidates {
+            for c in cands {
+                let (target, wanted) = resolve(&repos[0], &patterns, &c.want);
+                // A pattern repo doc linking itself (edit links) is not a reference.
+                if target == (Target::Doc { id: from }) {
+                    continue;
+                }
+                all_refs.push(Reference {
+                    from,
+                    line: c.line,
+                    form: c.form,
+                    raw: c.raw,
+                    wanted,
+                    anchor: c.anchor,
+                    target,
+                });
+            }
+        }
+        refs::dedup(&mut all_refs);
+        let mut refs_from = vec![Vec::new(); docs.len()];
+        let mut refs_to: HashMap<DocId, Vec<usize>> = HashMap::new();
+        for (i, r) in all_refs.iter().enumerate() {
+            refs_from[r.from].push(i);
+            if let Some(to) = r.doc() {
+                refs_to.entry(to).or_default().push(i);
+            }
+        }
+
+        problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        Ok(KnowledgeBase {
+            config,
+            repos,
+            docs,
+            patterns,
+            contracts,
+            refs: all_refs,
+            refs_from,
+            refs_to,
+            problems,
+            cache,
+        })
+    }
+
+    // ---- lookups -------------------------------------------------------------------------
+
+    pub fn doc(&self, id: DocId) -> &Doc {
+        &self.docs[id]
+    }
+
+    /// The pattern repo.
+    pub fn pattern_repo(&self) -> &Repo {
+        &self.repos[0]
+    }
+
+    /// A site repo by name.
+    pub fn site_repo(&self, site: &str) -> Option<&Repo> {
+        self.repos.iter().skip(1).find(|r| r.name == site)
+    }
+
+    /// The repo a doc belongs to.
+    pub fn repo_of(&self, doc: &Doc) -> &Repo {
+        match &doc.site {
+            None => &self.repos[0],
+            Some(s) => self.site_repo(s).unwrap_or(&self.repos[0]),
+        }
+    }
+
+    /// Index of the repo a doc belongs to.
+    pub fn repo_index(&self, doc: &Doc) -> usize {
+        match &doc.site {
+            None => 0,
+            Some(s) => self.repos.iter().position(|r| r.name == *s).unwrap_or(0),
+        }
+    }
+
+    /// Find a doc by repo name (pattern repo or site) and repo-relative path.
+    pub fn find(&self, repo: &str, path: &str) -> Option<DocId> {
+        self.repos.iter().find(|r| r.name == repo)?.doc(path)
+    }
+
+    /// A pattern by id (case-insensitive).
+    pub fn pattern(&self, id: &str) -> Option<DocId> {
+        self.patterns.get(&id.to_ascii_lowercase()).copied()
+    }
+
+    /// All patterns, by id.
+    pub fn patterns(&self) -> impl Iterator<Item = (&str, DocId)> {
+        self.patterns.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Site names in config order.
+    pub fn sites(&self) -> impl Iterator<Item = &str> {
+        self.repos.iter().skip(1).map(|r| r.name.as_str())
+    }
+
+    /// Docs of a site (including its contract).
+    pub fn site_docs(&self, site: &str) -> impl Iterator<Item = DocId> + '_ {
+        let site = site.to_string();
+        self.docs
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.site.as_deref() == Some(site.as_str()))
+            .map(|(i, _)| i)
+    }
+
+    /// The contract status of a site (`None` when the site is unknown or not loaded).
+    pub fn contract(&self, site: &str) -> Option<&ContractStatus> {
+        self.contracts.get(site)
+    }
+
+    /// Every load problem, sorted by path and line.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// Every reference to the pattern repo.
+    pub fn references(&self) -> &[Reference] {
+        &self.refs
+    }
+
+    /// References made by one doc.
+    pub fn references_from(&self, doc: DocId) -> impl Iterator<Item = &Reference> {
+        self.refs_from
+            .get(doc)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.refs[i])
+    }
+
+    /// References that lead to one doc.
+    pub fn references_to(&self, doc: DocId) -> impl Iterator<Item = &Reference> {
+        self.refs_to
+            .get(&doc)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.refs[i])
+    }
+
+    /// References that resolve to nothing.
+    pub fn unresolved(&self) -> impl Iterator<Item = &Reference> {
+        self.refs.iter().filter(|r| r.is_missing())
+    }
+
+    /// Site docs that follow a pattern (one entry per doc, first reference line).
+    pub fn followers(&self, pattern: DocId) -> Vec<(DocId, &Reference)> {
+        let mut seen = HashSet::new();
+        self.references_to(pattern)
+            .filter(|r| self.docs[r.from].site.is_some())
+            .filter(|r| seen.insert(r.from))
+            .map(|r| (r.from, r))
+            .collect()
+    }
+
+    /// Patterns a site doc follows.
+    pub fn followed_by_doc(&self, doc: DocId) -> Vec<DocId> {
+        let mut out: Vec<DocId> = self
+            .references_from(doc)
+            .filter_map(Reference::doc)
+            .filter(|&d| self.docs[d].kind == DocKind::Pattern)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Patterns a site follows (through any of its docs).
+    pub fn followed_by_site(&self, site: &str) -> BTreeSet<DocId> {
+        self.site_docs(site)
+            .flat_map(|d| self.followed_by_doc(d))
+            .collect()
+    }
+
+    /// Other patterns a pattern links to or is linked from (pattern repo docs only).
+    pub fn related_patterns(&self, pattern: DocId) -> Vec<DocId> {
+        let mut out: Vec<DocId> = self
+            .references_from(pattern)
+            .filter_map(Reference::doc)
+            .chain(
+                self.references_to(pattern)
+                    .filter(|r| self.docs[r.from].site.is_none())
+                    .map(|r| r.from),
+            )
+            .filter(|&d| d != pattern && self.docs[d].kind == DocKind::Pattern)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The published URL of a pattern repo doc.
+    pub fn published_url(&self, doc: &Doc) -> Option<String> {
+        if doc.site.is_some() {
+            return None;
+        }
+        self.config.patterns.publication.published_url(&doc.path)
+    }
+
+    /// The path of a doc as shown to users (relative to the KB folder).
+    pub fn display_path(&self, doc: &Doc) -> String {
+        self.config.display_path(&doc.abs_path)
+    }
+
+    /// Pattern ids closest to a wanted id (for "did you mean"): close spellings, or ids that
+    /// share a significant word.
+    pub fn suggest_patterns(&self, wanted: &str, limit: usize) -> Vec<&str> {
+        let wanted = wanted.to_ascii_lowercase();
+        let core = wanted.trim_end_matches("-pattern");
+        let words: HashSet<&str> = core.split('-').filter(|w| w.len() > 3).collect();
+        let mut scored: Vec<(f64, &str)> = self
+            .patterns
+            .keys()
+            .filter_map(|id| {
+                let id_core = id.trim_end_matches("-pattern");
+                let close = strsim::normalized_damerau_levenshtein(core, id_core);
+                let shared = id_core.split('-').filter(|w| words.contains(w)).count();
+                (close >= 0.6 || shared > 0).then_some((close + 0.2 * shared as f64, id.as_str()))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+        scored.into_iter().take(limit).map(|(_, id)| id).collect()
+    }
+
+    /// Where a link written in a doc leads.
+    pub fn resolve_link(&self, from: DocId, target: &str) -> LinkTarget {
+        let doc = &self.docs[from];
+        let target = target.trim();
+        if let Some(anchor) = target.strip_prefix('#') {
+            let anchor = crate::publication::percent_decode(anchor);
+            let ok = anchor.is_empty() || doc.has_anchor(&anchor);
+            return LinkTarget::SameDoc { anchor, ok };
+        }
+        let ctx_ids = HashSet::new();
+        let ctx = RefContext::new(
+            &self.config.patterns.publication,
+            &self.config.patterns.path,
+            &ctx_ids,
+        );
+        let is_url = target.split_once(':').is_some_and(|(s, _)| {
+            s.len() > 1
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        if is_url {
+            return match refs::classify_link(doc, target, &ctx) {
+                Some(c) => self.resolve_in(0, &c.want, c.anchor),
+                None => LinkTarget::External,
+            };
+        }
+        let (path, anchor) = match target.split_once('#') {
+            Some((p, a)) => (
+                p,
+                Some(crate::publication::percent_decode(a)).filter(|a| !a.is_empty()),
+            ),
+            None => (target, None),
+        };
+        let path = crate::publication::percent_decode(path.split('?').next().unwrap_or(path));
+        if path.is_empty() {
+            return LinkTarget::External;
+        }
+        let own = self.repo_index(doc);
+        let abs = if path.starts_with('/') {
+            self.repos[own].root.join(path.trim_start_matches('/'))
+        } else {
+            match doc.abs_path.parent() {
+                Some(dir) => crate::config::normalize(&dir.join(&path)),
+                None => return LinkTarget::Missing { wanted: path },
+            }
+        };
+        // Which repo is it in? (Longest root first, so nested checkouts work.)
+        let mut order: Vec<usize> = (0..self.repos.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(self.repos[i].root.as_os_str().len()));
+        for i in order {
+            if let Ok(rel) = abs.strip_prefix(&self.repos[i].root) {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                return self.resolve_in(i, &Want::Paths(refs::path_candidates(&rel)), anchor);
+            }
+        }
+        // A checkout laid out differently: `../../netstack/docs/x.md`.
+        if let Some(c) = refs::classify_link(doc, target, &ctx) {
+            return self.resolve_in(0, &c.want, c.anchor);
+        }
+        LinkTarget::Missing {
+            wanted: self.config.display_path(&abs),
+        }
+    }
+
+    fn resolve_in(&self, repo: usize, want: &Want, anchor: Option<String>) -> LinkTarget {
+        let r = &self.repos[repo];
+        match want {
+            Want::Id(id) => match self.pattern(id) {
+                Some(d) => self.doc_target(d, anchor),
+                None => LinkTarget::Missing { wanted: id.clone() },
+            },
+            Want::Paths(cands) => {
+                for c in cands {
+                    if let Some(d) = r.doc(c) {
+                        return self.doc_target(d, anchor);
+                    }
+                }
+                for c in cands {
+                    if r.files.contains(c.as_str()) {
+                        return LinkTarget::File {
+                            repo,
+                            path: c.clone(),
+                        };
+                    }
+                    if r.dirs.contains(c.as_str()) || c.is_empty() {
+                        return LinkTarget::Dir {
+                            repo,
+                            path: c.clone(),
+                        };
+                    }
+                }
+                LinkTarget::Missing {
+                    wanted: cands.first().cloned().unwrap_or_default(),
+                }
+            }
+        }
+    }
+
+    fn doc_target(&self, id: DocId, anchor: Option<String>) -> LinkTarget {
+        let anchor_ok = anchor
+            .as_deref()
+            .is_none_or(|a| self.docs[id].has_anchor(a));
+        LinkTarget::Doc {
+            id,
+            anchor,
+            anchor_ok,
+        }
+    }
+}
+
+fn resolve(
+    patterns_repo: &Repo,
+    patterns: &BTreeMap<String, DocId>,
+    want: &Want,
+) -> (Target, String) {
+    match want {
+        Want::Id(id) => match patterns.get(id) {
+            Some(&d) => (Target::Doc { id: d }, id.clone()),
+            None => (Target::Missing, id.clone()),
+        },
+        Want::Paths(cands) => {
+            for c in cands {
+                if let Some(d) = patterns_repo.doc(c) {
+                    return (Target::Doc { id: d }, c.clone());
+                }
+            }
+            for c in cands {
+                if patterns_repo.files.contains(c.as_str())
+                    || patterns_repo.dirs.contains(c.as_str())
+                {
+                    return (Target::File { path: c.clone() }, c.clone());
+                }
+            }
+            (Target::Missing, cands.first().cloned().unwrap_or_default())
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn load_file(
+    repo: &Repo,
+    abs: &Path,
+    rel: &str,
+    docs_dir: &str,
+    max: u64,
+    display: &(dyn Fn(&Path) -> String + Sync),
+    len: u64,
+    modified: Option<SystemTime>,
+) -> LoadedFile {
+    let shown = display(abs);
+    let mut problems = Vec::new();
+    let text = match source::read_text(abs, max) {
+        Ok(t) => t,
+        Err(skipped) => {
+            problems.push(Problem::new(
+                skipped.kind,
+                Severity::Warning,
+                shown,
+                None,
+                skipped.message,
+            ));
+            return LoadedFile {
+                len,
+                modified,
+                doc: None,
+                problems,
+            };
+        }
+    };
+    for (kind, severity, line, message) in text.problems {
+        problems.push(Problem::new(kind, severity, shown.clone(), line, message));
+    }
+    let (doc, fm_error) = Doc::build(
+        Origin {
+            repo: &repo.name,
+            site: repo.site.as_deref(),
+            rel,
+            abs,
+            docs_dir,
+        },
+        Contents {
+            text: text.text,
+            hash: text.hash,
+            bytes: text.bytes,
+            truncated: text.truncated,
+        },
+    );
+    if let Some(e) = fm_error {
+        problems.push(Problem::new(
+            ProblemKind::FrontMatter,
+            Severity::Error,
+            shown,
+            Some(e.line),
+            e.message,
+        ));
+    }
+    LoadedFile {
+        len,
+        modified,
+        doc: Some(Arc::new(doc)),
+        problems,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_are_close_or_share_a_word() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        for p in [
+            "docs/ops/monitor/uptime-monitor-pattern.md",
+            "docs/ops/backup/backup-cron-pattern.md",
+            "docs/ops/security/secrets-vault-pattern.md",
+        ] {
+            std::fs::create_dir_all(r.join("netstack").join(p).parent().unwrap()).unwrap();
+            std::fs::write(r.join("netstack").join(p), "# x\n").unwrap();
+        }
+        std::fs::write(r.join("netstack.toml"), "[patterns]\npath = \"netstack\"\n").unwrap();
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        assert_eq!(
+            kb.suggest_patterns("backup-corn-pattern", 3),
+            vec!["backup-cron-pattern"]
+        );
+        assert_eq!(
+            kb.suggest_patterns("uptime-probe-pattern", 3),
+            vec!["uptime-monitor-pattern"]
+        );
+        assert!(kb.suggest_patterns("service-portal-pattern", 3).is_empty());
+    }
+}

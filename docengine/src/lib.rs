@@ -1,0 +1,26 @@
+//! `docengine`: the netstack engine. It loads a federation's pattern repo, site repos and
+//! contracts into one [`KnowledgeBase`] that search, lint, the web UI and recommendations
+//! stand on. It never prints and never speaks HTTP: callers decide how to show results.
+//!
+//! Start with [`Config::load`] (a KB folder with `netstack.toml`) or [`Config::ad_hoc`]
+//! (checkouts without one), then [`KnowledgeBase::load`].
+
+pub mod config;
+pub mod contract;
+pub mod doc;
+pub mod error;
+pub mod front_matter;
+pub mod kb;
+pub mod problem;
+pub mod publication;
+pub mod refs;
+pub mod scaffold;
+pub mod source;
+pub mod summary;
+pub mod values;
+
+pub use config::Config;
+pub use doc::{Doc, DocKind};
+pub use error::{Error, Result};
+pub use kb::{DocId, KnowledgeBase};
+pub use problem::{Problem, Severity};

@@ -1,0 +1,651 @@
+//! How the pattern repo is published: its base URLs (MkDocs-style pages), its forge URLs and
+//! the names it goes by. Maps repo paths to published URLs and classifies URLs found in
+//! docs as pointing into the pattern repo (or not).
+
+use std::path::Path;
+
+use url::Url;
+
+/// Where a URL points inside the pattern repo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlTarget {
+    /// A published page, as a page path relative to the published root without a trailing
+    /// slash (`docs/ops/backup/backup-cron-pattern`; empty for the home page).
+    Page {
+        page: String,
+        anchor: Option<String>,
+    },
+    /// A forge URL (`blob`/`tree`/…): candidate repo paths, one per possible branch split,
+    /// shortest branch name first.
+    Forge {
+        candidates: Vec<String>,
+        anchor: Option<String>,
+    },
+}
+
+impl UrlTarget {
+    pub fn anchor(&self) -> Option<&str> {
+        match self {
+            UrlTarget::Page { anchor, .. } | UrlTarget::Forge { anchor, .. } => anchor.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct BaseUrl {
+    original: String,
+    host: String,
+    prefix: String,
+}
+
+#[derive(Debug, Clone)]
+struct ForgeUrl {
+    original: String,
+    host: String,
+    owner: String,
+    name: String,
+}
+
+/// The publication settings of the pattern repo.
+#[derive(Debug, Clone, Default)]
+pub struct Publication {
+    base: Vec<BaseUrl>,
+    forges: Vec<ForgeUrl>,
+    names: Vec<String>,
+    url_root: String,
+}
+
+impl Publication {
+    /// `base_urls` and `forge_urls` must already be valid http(s) URLs; `url_root` is the
+    /// repo folder published at the base URL root ("" = the repo root).
+    pub fn new(base_urls: Vec<String>, forge_urls: Vec<String>, url_root: String) -> Self {
+        let mut p = Publication {
+            url_root: url_root.trim_matches('/').to_string(),
+            ..Default::default()
+        };
+        for b in base_urls {
+            p.add_base_url(&b);
+        }
+        for f in forge_urls {
+            p.add_forge_url(&f);
+        }
+        p
+    }
+
+    /// Add a published base URL (ignored when not a URL or already known).
+    pub fn add_base_url(&mut self, raw: &str) {
+        let Ok(u) = Url::parse(raw.trim()) else {
+            return;
+        };
+        let Some(host) = u.host_str() else { return };
+        let mut prefix = u.path().to_string();
+        if !prefix.ends_with('/') {
+            prefix.push('/');
+        }
+        let host = bare_host(host);
+        if self
+            .base
+            .iter()
+            .any(|b| b.host == host && b.prefix == prefix)
+        {
+            return;
+        }
+        let mut original = raw.trim().to_string();
+        if !original.ends_with('/') {
+            original.push('/');
+        }
+        self.base.push(BaseUrl {
+            original,
+            host,
+            prefix,
+        });
+    }
+
+    /// Add a forge URL of the pattern repo (`https://github.com/ORG/netstack`); its
+    /// repository name also becomes one of the repo's names.
+    pub fn add_forge_url(&mut self, raw: &str) {
+        let Ok(u) = Url::parse(raw.trim()) else {
+            return;
+        };
+        let Some(host) = u.host_str() else { return };
+        let segs: Vec<&str> = u.path().split('/').filter(|s| !s.is_empty()).collect();
+        if segs.len() < 2 {
+            return;
+        }
+        let owner = segs[segs.len() - 2].to_ascii_lowercase();
+        let name = segs[segs.len() - 1]
+            .trim_end_matches(".git")
+            .to_ascii_lowercase();
+        let host = bare_host(host);
+        if self
+            .forges
+            .iter()
+            .any(|f| f.host == host && f.owner == owner && f.name == name)
+        {
+            return;
+        }
+        self.add_name(&name);
+        self.forges.push(ForgeUrl {
+            original: raw
+                .trim()
+                .trim_end_matches('/')
+                .trim_end_matches(".git")
+                .to_string(),
+            host,
+            owner,
+            name,
+        });
+    }
+
+    /// Add a name the pattern repo goes by (its folder, its remote's repository name).
+    pub fn add_name(&mut self, name: &str) {
+        let n = name.trim().to_ascii_lowercase();
+        if !n.is_empty() && !self.names.contains(&n) {
+            self.names.push(n);
+        }
+    }
+
+    /// Names the repo goes by, lowercase (used for forge URLs and prose like
+    /// "per netstack x-pattern").
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The configured base URLs (with trailing slash), first is canonical.
+    pub fn base_urls(&self) -> impl Iterator<Item = &str> {
+        self.base.iter().map(|b| b.original.as_str())
+    }
+
+    /// The configured forge URLs, first is canonical.
+    pub fn forge_urls(&self) -> impl Iterator<Item = &str> {
+        self.forges.iter().map(|f| f.original.as_str())
+    }
+
+    /// The page path (relative to the published root, ending in `/` unless empty) of a repo
+    /// file, MkDocs style: `docs/lan/README.md` → `docs/lan/`, `docs/x.md` → `docs/x/`.
+    /// `None` for files outside the published root or that are not markdown.
+    pub fn page_path(&self, rel_path: &str) -> Option<String> {
+        let rel = if self.url_root.is_empty() {
+            rel_path
+        } else {
+            rel_path
+                .strip_prefix(&self.url_root)
+                .and_then(|r| r.strip_prefix('/'))?
+        };
+        let stem = rel
+            .strip_suffix(".md")
+            .or_else(|| rel.strip_suffix(".markdown"))?;
+        let (dir, file) = match stem.rsplit_once('/') {
+            Some((d, f)) => (d, f),
+            None => ("", stem),
+        };
+        let is_index = file.eq_ignore_ascii_case("readme") || file.eq_ignore_ascii_case("index");
+        Some(match (is_index, dir.is_empty()) {
+            (true, true) => String::new(),
+            (true, false) => format!("{dir}/"),
+            (false, true) => format!("{file}/"),
+            (false, false) => format!("{dir}/{file}/"),
+        })
+    }
+
+    /// The published URL of a repo file under the first base URL.
+    pub fn published_url(&self, rel_path: &str) -> Option<String> {
+        let base = self.base.first()?;
+        Some(format!("{}{}", base.original, self.page_path(rel_path)?))
+    }
+
+    /// The forge URL showing a repo file (`…/blob/HEAD/path`).
+    pub fn forge_file_url(&self, rel_path: &str) -> Option<String> {
+        let f = self.forges.first()?;
+        Some(format!("{}/blob/HEAD/{}", f.original, rel_path))
+    }
+
+    /// Repo paths a page path may come from, most likely first.
+    pub fn candidates_for_page(&self, page: &str) -> Vec<String> {
+        let page = page.trim_matches('/');
+        let join = |p: &str| {
+            if self.url_root.is_empty() {
+                p.to_string()
+            } else if p.is_empty() {
+                self.url_root.clone()
+            } else {
+                format!("{}/{}", self.url_root, p)
+            }
+        };
+        let base = join(page);
+        let prefix = if base.is_empty() {
+            String::new()
+        } else {
+            format!("{base}/")
+        };
+        let mut out = Vec::with_capacity(4);
+        if page.ends_with(".md") {
+            out.push(base.clone());
+        } else if !base.is_empty() {
+            out.push(format!("{base}.md"));
+        }
+        out.push(format!("{prefix}README.md"));
+        out.push(format!("{prefix}index.md"));
+        out.push(format!("{prefix}readme.md"));
+        out
+    }
+
+    /// Does this URL point into the pattern repo, and where? `None` for anything else
+    /// (other sites, other repos, non-http links).
+    pub fn classify(&self, raw: &str) -> Option<UrlTarget> {
+        let u = Url::parse(raw.trim()).ok()?;
+        if u.scheme() != "http" && u.scheme() != "https" {
+            return None;
+        }
+        let host = bare_host(u.host_str()?);
+        let anchor = u.fragment().filter(|f| !f.is_empty()).map(decode);
+        let path = u.path();
+
+        for b in &self.base {
+            if b.host != host {
+                continue;
+            }
+            let with_slash = if path.ends_with('/') {
+                path.to_string()
+            } else {
+                format!("{path}/")
+            };
+            if !with_slash.starts_with(&b.prefix) {
+                continue;
+            }
+            let mut page = decode(&path[b.prefix.len().min(path.len())..]);
+            for suffix in ["index.html", ".html", "/"] {
+                if let Some(p) = page.strip_suffix(suffix) {
+                    page = p.to_string();
+                }
+            }
+            let page = page.trim_matches('/').to_string();
+            return Some(UrlTarget::Page { page, anchor });
+        }
+
+        let segs: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(decode)
+            .collect();
+        if segs.len() < 2 {
+            return None;
+        }
+        let owner = segs[0].to_ascii_lowercase();
+        let name = segs[1].trim_end_matches(".git").to_ascii_lowercase();
+        let configured = self
+            .forges
+            .iter()
+            .any(|f| f.host == host && f.owner == owner && f.name == name);
+        if !configured && !self.names.contains(&name) {
+            return None;
+        }
+        let rest = &segs[2..];
+        let after = match rest {
+            [] => {
+                return Some(UrlTarget::Forge {
+                    candidates: vec!["README.md".into()],
+                    anchor,
+                });
+            }
+            [dash, kind, tail @ ..] if dash == "-" && is_view(kind) => tail,
+            [src, kind, tail @ ..]
+                if src == "src" && matches!(kind.as_str(), "branch" | "commit" | "tag") =>
+            {
+                tail
+            }
+            [kind, tail @ ..] if is_view(kind) => tail,
+            // Something else on the repo page (issues, pulls, wiki): not a doc reference.
+            _ => return None,
+        };
+        if !configured && after.is_empty() {
+            return None;
+        }
+        let mut candidates = Vec::new();
+        for k in 1..=after.len() {
+            let p = after[k..].join("/");
+            candidates.push(p);
+        }
+        if candidates.is_empty() {
+            candidates.push(String::new());
+        }
+        Some(UrlTarget::Forge { candidates, anchor })
+    }
+}
+
+fn is_view(kind: &str) -> bool {
+    matches!(kind, "blob" | "tree" | "raw" | "edit" | "blame")
+}
+
+fn bare_host(host: &str) -> String {
+    let h = host.to_ascii_lowercase();
+    h.strip_prefix("www.").map(str::to_string).unwrap_or(h)
+}
+
+fn decode(s: &str) -> String {
+    percent_decode(s)
+}
+
+/// Decode `%XX` escapes (invalid escapes are kept as written).
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = &s[i + 1..i + 3];
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// What a pattern repo checkout says about its own publication.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inferred {
+    pub base_urls: Vec<String>,
+    pub forge_urls: Vec<String>,
+    pub names: Vec<String>,
+    /// Where each value came from, for `netstack init` to show.
+    pub notes: Vec<String>,
+}
+
+/// Read the published base URL from `CNAME` (repo root or `docs/`) and `mkdocs.yml`
+/// (`site_url`, `repo_url`), and the forge URL from the git `origin` remote.
+pub fn infer(repo: &Path) -> Inferred {
+    let mut out = Inferred::default();
+    for cname in [repo.join("CNAME"), repo.join("docs/CNAME")] {
+        if let Ok(text) = std::fs::read_to_string(&cname)
+            && let Some(host) = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let url = format!("https://{}/", host.trim_end_matches('/'));
+            if Url::parse(&url).is_ok() && !out.base_urls.contains(&url) {
+                out.notes
+                    .push(format!("base URL {url} from {}", cname.display()));
+                out.base_urls.push(url);
+            }
+        }
+    }
+    for name in ["mkdocs.yml", "mkdocs.yaml"] {
+        let path = repo.join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (key, target) in [("site_url", 0), ("repo_url", 1)] {
+            if let Some(value) = yaml_top_level_string(&text, key)
+                && Url::parse(&value).is_ok()
+            {
+                let list = if target == 0 {
+                    &mut out.base_urls
+                } else {
+                    &mut out.forge_urls
+                };
+                let value = if target == 0 && !value.ends_with('/') {
+                    format!("{value}/")
+                } else {
+                    value
+                };
+                if !list.contains(&value) {
+                    out.notes.push(format!(
+                        "{} {value} from {} `{key}`",
+                        if target == 0 { "base URL" } else { "forge URL" },
+                        path.display()
+                    ));
+                    list.push(value);
+                }
+            }
+        }
+    }
+    if let Some(remote) = origin_remote(repo) {
+        if !out.forge_urls.contains(&remote) {
+            out.notes
+                .push(format!("forge URL {remote} from the git `origin` remote"));
+            out.forge_urls.push(remote.clone());
+        }
+        if let Some(name) = remote.rsplit('/').next() {
+            out.names.push(name.to_string());
+        }
+    }
+    out
+}
+
+fn yaml_top_level_string(text: &str, key: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
+        let v = rest
+            .split(" #")
+            .next()?
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'');
+        (!v.is_empty()).then(|| v.to_string())
+    })
+}
+
+/// The `origin` remote of a git checkout as an https URL without `.git`, if any. Reads
+/// `.git/config` directly: no `git` binary needed.
+pub fn origin_remote(repo: &Path) -> Option<String> {
+    let dot_git = repo.join(".git");
+    let config = if dot_git.is_dir() {
+        dot_git.join("config")
+    } else {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let gitdir = text.trim().strip_prefix("gitdir:")?.trim();
+        let gitdir = repo.join(gitdir);
+        let common = std::fs::read_to_string(gitdir.join("commondir"))
+            .ok()
+            .map(|c| gitdir.join(c.trim()))
+            .unwrap_or(gitdir);
+        common.join("config")
+    };
+    let text = std::fs::read_to_string(config).ok()?;
+    let mut in_origin = false;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_origin = l.replace(' ', "") == "[remote\"origin\"]";
+            continue;
+        }
+        if in_origin
+            && let Some(v) = l
+                .strip_prefix("url")
+                .map(str::trim_start)
+                .and_then(|r| r.strip_prefix('='))
+        {
+            return remote_to_https(v.trim());
+        }
+    }
+    None
+}
+
+/// `git@host:org/repo.git`, `ssh://git@host/org/repo.git`, `https://user@host/org/repo.git`
+/// → `https://host/org/repo`.
+pub fn remote_to_https(remote: &str) -> Option<String> {
+    let r = remote.trim();
+    let (host, path) = if let Some(rest) = r
+        .strip_prefix("https://")
+        .or_else(|| r.strip_prefix("http://"))
+    {
+        let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+        rest.split_once('/')?
+    } else if let Some(rest) = r
+        .strip_prefix("ssh://")
+        .or_else(|| r.strip_prefix("git://"))
+    {
+        let rest = rest.rsplit_once('@').map(|(_, h)| h).unwrap_or(rest);
+        let (hostport, path) = rest.split_once('/')?;
+        (hostport.split(':').next()?, path)
+    } else if let Some((userhost, path)) = r.split_once(':') {
+        let host = userhost
+            .rsplit_once('@')
+            .map(|(_, h)| h)
+            .unwrap_or(userhost);
+        if host.contains('/') {
+            return None;
+        }
+        (host, path)
+    } else {
+        return None;
+    };
+    let path = path.trim_matches('/').trim_end_matches(".git");
+    if host.is_empty() || path.split('/').count() < 2 {
+        return None;
+    }
+    Some(format!("https://{host}/{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn publ() -> Publication {
+        let mut p = Publication::new(
+            vec!["https://netstack.org/".into()],
+            vec!["https://github.com/example-fed/netstack".into()],
+            String::new(),
+        );
+        p.add_name("netstack");
+        p
+    }
+
+    fn page(p: &str) -> Option<UrlTarget> {
+        Some(UrlTarget::Page {
+            page: p.into(),
+            anchor: None,
+        })
+    }
+
+    #[test]
+    fn page_paths_follow_mkdocs() {
+        let p = publ();
+        assert_eq!(
+            p.page_path("docs/ops/backup/backup-cron-pattern.md")
+                .unwrap(),
+            "docs/ops/backup/backup-cron-pattern/"
+        );
+        assert_eq!(p.page_path("docs/lan/README.md").unwrap(), "docs/lan/");
+        assert_eq!(p.page_path("README.md").unwrap(), "");
+        assert_eq!(p.page_path("docs/x.sh"), None);
+        assert_eq!(
+            p.published_url("docs/lan/README.md").unwrap(),
+            "https://netstack.org/docs/lan/"
+        );
+    }
+
+    #[test]
+    fn published_urls_with_and_without_slash() {
+        let p = publ();
+        assert_eq!(
+            p.classify("https://netstack.org/docs/ops/monitor/x-pattern/"),
+            page("docs/ops/monitor/x-pattern")
+        );
+        assert_eq!(
+            p.classify("https://netstack.org/docs/ops/monitor/x-pattern"),
+            page("docs/ops/monitor/x-pattern")
+        );
+        assert_eq!(
+            p.classify("http://www.netstack.org/docs/lan/"),
+            page("docs/lan")
+        );
+        assert_eq!(
+            p.classify("https://netstack.org/docs/lan/index.html"),
+            page("docs/lan")
+        );
+        assert_eq!(p.classify("https://netstack.org/"), page(""));
+        assert_eq!(
+            p.classify("https://netstack.org/docs/x/#steps"),
+            Some(UrlTarget::Page {
+                page: "docs/x".into(),
+                anchor: Some("steps".into())
+            })
+        );
+        assert_eq!(p.classify("https://example.org/docs/x/"), None);
+        assert_eq!(p.classify("mailto:a@b.org"), None);
+    }
+
+    #[test]
+    fn forge_urls_any_branch() {
+        let p = publ();
+        let Some(UrlTarget::Forge { candidates, .. }) =
+            p.classify("https://github.com/example-fed/netstack/blob/master/docs/wan/w-pattern.md")
+        else {
+            panic!()
+        };
+        assert_eq!(candidates[0], "docs/wan/w-pattern.md");
+        let Some(UrlTarget::Forge { candidates, .. }) =
+            p.classify("https://github.com/example-fed/netstack/tree/feature/x/docs/wan")
+        else {
+            panic!()
+        };
+        assert!(candidates.contains(&"docs/wan".to_string()));
+        // GitLab and Forgejo layouts.
+        assert!(matches!(
+            p.classify("https://gitlab.com/fed/netstack/-/blob/main/docs/a.md"),
+            Some(UrlTarget::Forge { .. })
+        ));
+        assert!(matches!(
+            p.classify("https://git.fed.org/fed/netstack/src/branch/main/docs/a.md"),
+            Some(UrlTarget::Forge { .. })
+        ));
+        // Another repo, or a non-doc page of the repo: not a reference.
+        assert_eq!(
+            p.classify("https://github.com/example-fed/cf/blob/main/docs/a.md"),
+            None
+        );
+        assert_eq!(
+            p.classify("https://github.com/other/netstack/issues/3"),
+            None
+        );
+    }
+
+    #[test]
+    fn remotes_become_https() {
+        assert_eq!(
+            remote_to_https("git@github.com:org/netstack.git").unwrap(),
+            "https://github.com/org/netstack"
+        );
+        assert_eq!(
+            remote_to_https("ssh://git@git.x.org:2222/org/netstack.git").unwrap(),
+            "https://git.x.org/org/netstack"
+        );
+        assert_eq!(
+            remote_to_https("https://tok@github.com/org/netstack").unwrap(),
+            "https://github.com/org/netstack"
+        );
+        assert_eq!(remote_to_https("/local/path"), None);
+    }
+
+    #[test]
+    fn infer_reads_cname_mkdocs_and_origin() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("CNAME"), "netstack.org\n").unwrap();
+        std::fs::write(d.path().join("mkdocs.yml"), "site_name: x\nsite_url: https://docs.fed.org\nrepo_url: https://github.com/fed/netstack\n").unwrap();
+        std::fs::create_dir(d.path().join(".git")).unwrap();
+        std::fs::write(d.path().join(".git/config"), "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:fed/netstack.git\n").unwrap();
+        let inf = infer(d.path());
+        assert_eq!(
+            inf.base_urls,
+            vec!["https://netstack.org/", "https://docs.fed.org/"]
+        );
+        assert_eq!(inf.forge_urls, vec!["https://github.com/fed/netstack"]);
+        assert_eq!(inf.names, vec!["netstack"]);
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b"), "a b");
+        assert_eq!(percent_decode("%2e%2e/x"), "../x");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+}

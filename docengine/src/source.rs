@@ -1,0 +1,350 @@
+//! Walking repos and reading their files. Respects `.gitignore`, skips `.git`, never follows
+//! symlink loops or symlinks out of the repo, and turns unreadable, binary, non-UTF-8 and
+//! oversized files into problems instead of failures.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use crate::problem::{Problem, ProblemKind, Severity};
+
+/// What a walk of one repo found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Markdown files: absolute path and path relative to the repo root (`/`-separated).
+    pub markdown: Vec<(PathBuf, String)>,
+    /// Every file (markdown or not) relative to the repo root.
+    pub files: BTreeSet<String>,
+    /// Every folder relative to the repo root (without the root itself).
+    pub dirs: BTreeSet<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// Is this a markdown file name?
+pub fn is_markdown(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown")
+}
+
+/// The contract file at a site repo's root.
+pub const CONTRACT_FILE: &str = ".wip-contract.md";
+
+/// Walk a repo. `display` turns an absolute path into the path shown in problems.
+pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
+    let mut out = Walk::default();
+    let canonical_root = match root.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            out.problems.push(Problem::new(
+                ProblemKind::MissingRepo,
+                Severity::Error,
+                display(root),
+                None,
+                format!("cannot open the repo folder: {e}"),
+            ));
+            return out;
+        }
+    };
+    let escaped: Arc<Mutex<Vec<(PathBuf, String)>>> = Arc::default();
+    let escaped_in_filter = Arc::clone(&escaped);
+    let root_for_filter = canonical_root.clone();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .parents(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .follow_links(true)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if e.depth() > 0 && name.starts_with('.') && (is_dir || name != CONTRACT_FILE) {
+                // .git, .netstack, .github, editor folders, dotfiles: not docs.
+                return false;
+            }
+            if e.path_is_symlink() {
+                match e.path().canonicalize() {
+                    Ok(target) if target.starts_with(&root_for_filter) => {}
+                    Ok(target) => {
+                        escaped_in_filter.lock().unwrap().push((
+                            e.path().to_path_buf(),
+                            format!(
+                                "symlink points outside its repo (to {}): skipped; copy the file into the repo or remove the link",
+                                target.display()
+                            ),
+                        ));
+                        return false;
+                    }
+                    Err(err) => {
+                        escaped_in_filter.lock().unwrap().push((
+                            e.path().to_path_buf(),
+                            format!("broken symlink or symlink loop ({err}): skipped; fix or remove the link"),
+                        ));
+                        return false;
+                    }
+                }
+            }
+            true
+        })
+        .build();
+
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.depth() == 0 {
+                    continue;
+                }
+                let Ok(rel) = e.path().strip_prefix(root) else {
+                    continue;
+                };
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                if is_dir {
+                    out.dirs.insert(rel);
+                    continue;
+                }
+                let name = e.file_name().to_string_lossy();
+                if is_markdown(&name) {
+                    out.markdown.push((e.path().to_path_buf(), rel.clone()));
+                }
+                out.files.insert(rel);
+            }
+            Err(err) => {
+                let (path, message, kind) = describe_walk_error(&err);
+                out.problems.push(Problem::new(
+                    kind,
+                    Severity::Warning,
+                    path.map(|p| display(&p)).unwrap_or_else(|| display(root)),
+                    None,
+                    message,
+                ));
+            }
+        }
+    }
+    let escaped = std::mem::take(&mut *escaped.lock().unwrap());
+    for (path, message) in escaped {
+        out.problems.push(Problem::new(
+            ProblemKind::Symlink,
+            Severity::Warning,
+            display(&path),
+            None,
+            message,
+        ));
+    }
+    out
+}
+
+fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String, ProblemKind) {
+    match err {
+        ignore::Error::WithPath { path, err } => {
+            let (_, msg, kind) = describe_walk_error(err);
+            (Some(path.clone()), msg, kind)
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            describe_walk_error(err)
+        }
+        ignore::Error::Loop { ancestor, child } => (
+            Some(child.clone()),
+            format!(
+                "symlink loop: this link points back to {}; skipped (remove the link)",
+                ancestor.display()
+            ),
+            ProblemKind::Symlink,
+        ),
+        ignore::Error::Io(e) => (None, format!("cannot read: {e}"), ProblemKind::Walk),
+        other => (None, format!("{other}"), ProblemKind::Walk),
+    }
+}
+
+/// The text of a file, or why it could not be used as one.
+#[derive(Debug)]
+pub struct FileText {
+    pub text: String,
+    pub hash: u64,
+    pub bytes: u64,
+    pub truncated: bool,
+    pub problems: Vec<(ProblemKind, Severity, Option<u32>, String)>,
+}
+
+/// Why a file was skipped entirely.
+#[derive(Debug)]
+pub struct Skipped {
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+/// Read a file as text: binary files are skipped, invalid UTF-8 is replaced (and reported
+/// with the line of the first bad byte), files over `max_bytes` are cut at a line boundary.
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<FileText, Skipped> {
+    let bytes = std::fs::read(path).map_err(|e| Skipped {
+        kind: ProblemKind::Unreadable,
+        message: format!("cannot read: {e}"),
+    })?;
+    let size = bytes.len() as u64;
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let sniff = &bytes[..bytes.len().min(8192)];
+    if sniff.contains(&0) {
+        return Err(Skipped {
+            kind: ProblemKind::Binary,
+            message: "binary file with a markdown name (it contains NUL bytes): skipped; rename it or remove it from the docs".into(),
+        });
+    }
+    let mut problems = Vec::new();
+    let mut slice: &[u8] = &bytes;
+    let mut truncated = false;
+    if size > max_bytes {
+        let cut = slice[..max_bytes as usize]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(max_bytes as usize);
+        slice = &slice[..cut];
+        truncated = true;
+        problems.push((
+            ProblemKind::TooLarge,
+            Severity::Warning,
+            None,
+            format!(
+                "file is {} but [load] max_file_bytes is {}: only the first {} lines were loaded; split the file, move pasted logs out of the docs, or raise the limit in netstack.toml",
+                human_bytes(size),
+                human_bytes(max_bytes),
+                slice.iter().filter(|&&b| b == b'\n').count()
+            ),
+        ));
+    }
+    let text = match std::str::from_utf8(slice) {
+        Ok(s) => s.to_string(),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = slice[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let bad = String::from_utf8_lossy(slice)
+                .chars()
+                .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+                .count();
+            problems.push((
+                ProblemKind::Encoding,
+                Severity::Warning,
+                Some(line),
+                format!(
+                    "not valid UTF-8 (first bad byte on this line, {bad} in all): loaded with replacement characters; re-save the file as UTF-8"
+                ),
+            ));
+            String::from_utf8_lossy(slice).into_owned()
+        }
+    };
+    if text.trim().is_empty() {
+        problems.push((
+            ProblemKind::Empty,
+            Severity::Info,
+            None,
+            "file is empty: write the doc or delete the file".into(),
+        ));
+    }
+    Ok(FileText {
+        text,
+        hash,
+        bytes: size,
+        truncated,
+        problems,
+    })
+}
+
+/// `5242880` → "5.0 MiB".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show(p: &Path) -> String {
+        p.display().to_string()
+    }
+
+    #[test]
+    fn walk_respects_gitignore_and_skips_dot_dirs() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("docs/sub")).unwrap();
+        std::fs::create_dir_all(r.join(".git")).unwrap();
+        std::fs::create_dir_all(r.join("site")).unwrap();
+        std::fs::write(r.join(".gitignore"), "site/\n").unwrap();
+        std::fs::write(r.join("docs/a.md"), "# a").unwrap();
+        std::fs::write(r.join("docs/sub/b.markdown"), "# b").unwrap();
+        std::fs::write(r.join("docs/run.sh"), "echo").unwrap();
+        std::fs::write(r.join("site/gen.md"), "# gen").unwrap();
+        std::fs::write(r.join(".git/x.md"), "# x").unwrap();
+        std::fs::write(r.join(CONTRACT_FILE), "# c").unwrap();
+        let w = walk(r, &show);
+        let md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
+        assert_eq!(
+            md,
+            vec![".wip-contract.md", "docs/a.md", "docs/sub/b.markdown"]
+        );
+        assert!(w.files.contains("docs/run.sh"));
+        assert!(w.dirs.contains("docs/sub"));
+        assert!(w.problems.is_empty(), "{:?}", w.problems);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_and_escapes_are_problems() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.md"), "# secret").unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("docs")).unwrap();
+        std::fs::write(r.join("docs/a.md"), "# a").unwrap();
+        std::os::unix::fs::symlink(r.join("docs"), r.join("docs/loop")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), r.join("docs/out")).unwrap();
+        let w = walk(r, &show);
+        let md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
+        assert_eq!(md, vec!["docs/a.md"]);
+        let msgs: Vec<&str> = w.problems.iter().map(|p| p.message.as_str()).collect();
+        assert!(msgs.iter().any(|m| m.contains("loop")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.contains("outside")), "{msgs:?}");
+    }
+
+    #[test]
+    fn read_text_handles_bad_bytes_binary_and_size() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.md");
+        std::fs::write(&p, b"# ok\nline two \xff\xfe\n").unwrap();
+        let t = read_text(&p, 1 << 20).unwrap();
+        assert!(t.text.contains('\u{fffd}'));
+        assert_eq!(t.problems[0].2, Some(2));
+
+        std::fs::write(&p, b"\x89PNG\r\n\x1a\n\0\0\0").unwrap();
+        assert_eq!(
+            read_text(&p, 1 << 20).unwrap_err().kind,
+            ProblemKind::Binary
+        );
+
+        std::fs::write(&p, "line\n".repeat(1000)).unwrap();
+        let t = read_text(&p, 1000).unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.text.len(), 1000);
+        assert_eq!(t.problems[0].0, ProblemKind::TooLarge);
+
+        std::fs::write(&p, "  \n").unwrap();
+        assert_eq!(
+            read_text(&p, 1000).unwrap().problems[0].0,
+            ProblemKind::Empty
+        );
+    }
+}

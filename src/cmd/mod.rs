@@ -1,0 +1,4 @@
+//! One module per subcommand: argument struct + `run`.
+
+pub mod check;
+pub mod init;

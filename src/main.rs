@@ -1,0 +1,90 @@
+//! `netstack`: the command line. Thin: parses arguments, picks the knowledge base, calls
+//! `docengine`, formats results and maps outcomes to exit codes (0 ok, 1 findings / no
+//! results, 2 usage or configuration error).
+
+mod bundled;
+mod cmd;
+mod kb_select;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Pattern-and-site documentation knowledge base: search, lint, browse, recommend.
+#[derive(Debug, Parser)]
+#[command(name = "netstack", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Knowledge base folder (holding netstack.toml). Default: netstack.toml in the current
+    /// folder or above it, else the bundled sample federation.
+    #[arg(long, global = true, env = "NETSTACK_KB", value_name = "PATH")]
+    pub kb: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load the knowledge base and summarize it: patterns, sites, contracts, references,
+    /// load problems.
+    Check(cmd::check::Args),
+    /// Write a commented netstack.toml for existing checkouts into the current folder.
+    Init(cmd::init::Args),
+}
+
+/// Exit codes shared by all commands.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Findings at the failing level (lint) or no results (search).
+    pub const FINDINGS: u8 = 1;
+    /// Usage or configuration error.
+    pub const USAGE: u8 = 2;
+}
+
+fn init_logging(cli: &Cli, default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let level = if cli.quiet {
+        "error"
+    } else {
+        match cli.verbose {
+            0 => default,
+            1 => "info",
+            _ => "debug",
+        }
+    };
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},tantivy=warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli, "warn");
+    let result = match &cli.command {
+        Command::Check(args) => cmd::check::run(&cli, args),
+        Command::Init(args) => cmd::init::run(&cli, args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            output::error(&e);
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
