@@ -5,8 +5,10 @@
 //! Start with [`Config::load`] (a KB folder with `netstack.toml`) or [`Config::ad_hoc`]
 //! (checkouts without one), then [`KnowledgeBase::load`].
 
+pub mod browse;
 pub mod config;
 pub mod contract;
+pub mod coverage;
 pub mod doc;
 pub mod error;
 pub mod front_matter;
@@ -14,6 +16,8 @@ pub mod kb;
 pub mod problem;
 pub mod publication;
 pub mod refs;
+pub mod render;
+pub mod routes;
 pub mod scaffold;
 pub mod source;
 pub mod summary;

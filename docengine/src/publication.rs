@@ -151,6 +151,11 @@ impl Publication {
         &self.names
     }
 
+    /// The repo folder published at the base URL root (`""` = the repo root).
+    pub fn url_root(&self) -> &str {
+        &self.url_root
+    }
+
     /// The configured base URLs (with trailing slash), first is canonical.
     pub fn base_urls(&self) -> impl Iterator<Item = &str> {
         self.base.iter().map(|b| b.original.as_str())
@@ -219,9 +224,14 @@ impl Publication {
             format!("{base}/")
         };
         let mut out = Vec::with_capacity(4);
+        let last = page.rsplit('/').next().unwrap_or(page);
         if page.ends_with(".md") {
             out.push(base.clone());
         } else if !base.is_empty() {
+            if last.contains('.') {
+                // A file published as is (MkDocs copies non-markdown files): `tools/nsh.sh`.
+                out.push(base.clone());
+            }
             out.push(format!("{base}.md"));
         }
         out.push(format!("{prefix}README.md"));
@@ -540,6 +550,15 @@ mod tests {
         assert_eq!(
             p.published_url("docs/lan/README.md").unwrap(),
             "https://netstack.org/docs/lan/"
+        );
+        assert_eq!(
+            p.candidates_for_page("docs/ops/tools/nsh.sh")[0],
+            "docs/ops/tools/nsh.sh"
+        );
+        assert_eq!(
+            p.candidates_for_page("docs/lan")[0],
+            "docs/lan.md",
+            "folders without a dot are pages"
         );
     }
 

@@ -1,0 +1,212 @@
+//! Coverage: which site follows which pattern. The matrix behind the web UI's coverage page
+//! (patterns × sites), the patterns no site follows, and the site docs that follow no
+//! pattern at all (the likeliest places where a pattern is re-explained or missing).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::doc::DocKind;
+use crate::kb::{DocId, KnowledgeBase};
+
+/// One pattern's row: for each site (in [`Coverage::sites`] order) the site docs that follow
+/// it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    pub pattern: DocId,
+    pub id: String,
+    pub category: String,
+    pub cells: Vec<Vec<DocId>>,
+}
+
+impl CoverageRow {
+    /// Number of sites that follow the pattern.
+    pub fn site_count(&self) -> usize {
+        self.cells.iter().filter(|c| !c.is_empty()).count()
+    }
+}
+
+/// Per category: how many of its patterns each site follows.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryCoverage {
+    pub category: String,
+    pub patterns: usize,
+    /// Per site (in [`Coverage::sites`] order): patterns of this category it follows.
+    pub followed: Vec<usize>,
+}
+
+/// The coverage of the whole KB.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coverage {
+    /// Site names in config order (loaded sites only).
+    pub sites: Vec<String>,
+    /// Every pattern, by category then id.
+    pub rows: Vec<CoverageRow>,
+    pub categories: Vec<CategoryCoverage>,
+    /// Patterns no site follows.
+    pub unfollowed: Vec<DocId>,
+    /// Per site: its docs (not the contract) that follow no pattern.
+    pub orphans: Vec<(String, Vec<DocId>)>,
+}
+
+/// The category shown for patterns without one.
+pub const UNCATEGORIZED: &str = "(uncategorized)";
+
+impl Coverage {
+    /// Compute the coverage of a KB.
+    pub fn of(kb: &KnowledgeBase) -> Coverage {
+        let sites: Vec<String> = kb
+            .repos
+            .iter()
+            .skip(1)
+            .filter(|r| r.loaded)
+            .map(|r| r.name.clone())
+            .collect();
+        let column: BTreeMap<&str, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
+        let mut rows: Vec<CoverageRow> = kb
+            .patterns()
+            .map(|(pid, pattern)| {
+                let mut cells = vec![Vec::new(); sites.len()];
+                for (doc, _) in kb.followers(pattern) {
+                    if let Some(&col) = kb.doc(doc).site.as_deref().and_then(|s| column.get(s)) {
+                        cells[col].push(doc);
+                    }
+                }
+                for c in &mut cells {
+                    c.sort_by(|&a, &b| kb.doc(a).path.cmp(&kb.doc(b).path));
+                }
+                CoverageRow {
+                    pattern,
+                    id: pid.to_string(),
+                    category: kb
+                        .doc(pattern)
+                        .category
+                        .clone()
+                        .unwrap_or_else(|| UNCATEGORIZED.to_string()),
+                    cells,
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| (&a.category, &a.id).cmp(&(&b.category, &b.id)));
+
+        let mut categories: Vec<CategoryCoverage> = Vec::new();
+        for row in &rows {
+            if categories.last().is_none_or(|c| c.category != row.category) {
+                categories.push(CategoryCoverage {
+                    category: row.category.clone(),
+                    patterns: 0,
+                    followed: vec![0; sites.len()],
+                });
+            }
+            let cat = categories.last_mut().expect("pushed above");
+            cat.patterns += 1;
+            for (i, cell) in row.cells.iter().enumerate() {
+                if !cell.is_empty() {
+                    cat.followed[i] += 1;
+                }
+            }
+        }
+
+        let unfollowed = rows
+            .iter()
+            .filter(|r| r.site_count() == 0)
+            .map(|r| r.pattern)
+            .collect();
+        let orphans = sites
+            .iter()
+            .map(|s| {
+                let mut docs: Vec<DocId> = kb
+                    .site_docs(s)
+                    .filter(|&d| kb.doc(d).kind == DocKind::SiteDoc)
+                    .filter(|&d| kb.followed_by_doc(d).is_empty())
+                    .collect();
+                docs.sort_by(|&a, &b| kb.doc(a).path.cmp(&kb.doc(b).path));
+                (s.clone(), docs)
+            })
+            .collect();
+        Coverage {
+            sites,
+            rows,
+            categories,
+            unfollowed,
+            orphans,
+        }
+    }
+
+    /// Rows of one category (a category and everything below it: `ops` takes `ops/backup`).
+    pub fn rows_in<'a>(&'a self, category: &'a str) -> impl Iterator<Item = &'a CoverageRow> {
+        let prefix = format!("{}/", category.trim_matches('/'));
+        self.rows.iter().filter(move |r| {
+            r.category == category.trim_matches('/') || r.category.starts_with(&prefix)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    #[test]
+    fn matrix_unfollowed_and_orphans() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        let files: &[(&str, &str)] = &[
+            ("netstack/docs/ops/backup/backup-cron-pattern.md", "# B\n"),
+            ("netstack/docs/ops/backup/restore-drill-pattern.md", "# R\n"),
+            ("netstack/docs/wan/dynamic-dns-pattern.md", "# D\n"),
+            (
+                "cf/docs/backup.md",
+                "# Backup\n\nper netstack backup-cron-pattern\n",
+            ),
+            (
+                "wf/docs/backup.md",
+                "---\nfollows: [backup-cron-pattern, dynamic-dns-pattern]\n---\n# B\n",
+            ),
+            ("wf/docs/printers.md", "# Printers\n"),
+            ("wf/.wip-contract.md", "# Contract\n"),
+        ];
+        for (f, text) in files {
+            let p = r.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        std::fs::write(
+            r.join("netstack.toml"),
+            "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n\n[[sites]]\nname = \"gone\"\npath = \"gone\"\n",
+        )
+        .unwrap();
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let c = Coverage::of(&kb);
+        assert_eq!(c.sites, vec!["cf", "wf"]);
+        let ids: Vec<&str> = c.rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            vec![
+                "backup-cron-pattern",
+                "restore-drill-pattern",
+                "dynamic-dns-pattern"
+            ]
+        );
+        let counts: Vec<usize> = c.rows.iter().map(|r| r.site_count()).collect();
+        assert_eq!(counts, vec![2, 0, 1]);
+        assert_eq!(
+            c.unfollowed,
+            vec![kb.pattern("restore-drill-pattern").unwrap()]
+        );
+        let wf_orphans: Vec<&str> = c.orphans[1]
+            .1
+            .iter()
+            .map(|&d| kb.doc(d).path.as_str())
+            .collect();
+        assert_eq!(wf_orphans, vec!["docs/printers.md"]);
+        assert_eq!(c.categories[0].category, "ops/backup");
+        assert_eq!(c.categories[0].followed, vec![1, 1]);
+        assert_eq!(c.rows_in("ops").count(), 2);
+        assert_eq!(c.rows_in("op").count(), 0);
+    }
+}

@@ -1,0 +1,657 @@
+//! Rendering a doc's markdown to HTML for the browsable KB: heading anchors that match
+//! [`Doc::headings`] (GitHub slugs), a table of contents, links rewritten to in-app routes
+//! (published URLs, forge URLs and relative paths alike), links to missing pages and anchors
+//! visibly marked, and the result sanitized: docs from site repos are untrusted, so raw HTML
+//! loses scripts, event handlers, styles and `javascript:` URLs.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+use serde::Serialize;
+
+use crate::doc::Doc;
+use crate::kb::{DocId, KnowledgeBase, LinkTarget};
+use crate::routes;
+
+/// One entry of a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub text: String,
+    pub anchor: String,
+}
+
+/// A link that leads nowhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BrokenLink {
+    /// 1-based line of the file.
+    pub line: u32,
+    /// The link as written.
+    pub target: String,
+    /// Why it is broken, for people.
+    pub reason: String,
+}
+
+/// A rendered doc.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// Sanitized HTML of the body (front matter left out).
+    pub html: String,
+    /// Level 2 and 3 headings, in order.
+    pub toc: Vec<TocEntry>,
+    /// Links to missing docs, files or anchors, in order.
+    pub broken: Vec<BrokenLink>,
+    /// The body has its own level-1 heading (so the page need not print the title).
+    pub has_h1: bool,
+}
+
+/// CSS classes the renderer puts on elements; everything else is stripped from doc HTML.
+pub mod class {
+    /// A link to a doc, file or folder that does not exist.
+    pub const MISSING: &str = "ns-missing";
+    /// A link to a doc that exists, to an anchor that does not.
+    pub const BAD_ANCHOR: &str = "ns-bad-anchor";
+    /// A link to another web site.
+    pub const EXTERNAL: &str = "ns-ext";
+    /// A link into the KB.
+    pub const INTERNAL: &str = "ns-int";
+    /// The `#` link beside a heading.
+    pub const ANCHOR: &str = "ns-anchor";
+    /// The scroll wrapper around a table.
+    pub const TABLE: &str = "ns-table";
+    /// A task list checkbox (`- [x]`).
+    pub const TASK: &str = "ns-task";
+    pub const TASK_DONE: &str = "ns-task-done";
+    /// An image from another web site, shown as a link (the page loads nothing external).
+    pub const EXTERNAL_IMAGE: &str = "ns-ext-img";
+
+    pub(crate) const ALL: &[&str] = &[
+        MISSING,
+        BAD_ANCHOR,
+        EXTERNAL,
+        INTERNAL,
+        ANCHOR,
+        TABLE,
+        TASK,
+        TASK_DONE,
+        EXTERNAL_IMAGE,
+        "footnote-definition",
+        "footnote-definition-label",
+        "footnote-reference",
+    ];
+}
+
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_HEADING_ATTRIBUTES)
+    .union(Options::ENABLE_GFM);
+
+static BARE_URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).unwrap());
+static HTML_URL_ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).unwrap()
+});
+
+static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["kbd", "details", "summary", "mark", "picture", "figure"])
+        .add_tag_attributes("h1", ["id"])
+        .add_tag_attributes("h2", ["id"])
+        .add_tag_attributes("h3", ["id"])
+        .add_tag_attributes("h4", ["id"])
+        .add_tag_attributes("h5", ["id"])
+        .add_tag_attributes("h6", ["id"])
+        .add_tag_attributes("div", ["id"])
+        .add_tag_attributes("sup", ["id"])
+        .add_tag_attributes("li", ["id"])
+        .add_tag_attributes("a", ["id", "name", "aria-label"])
+        .add_tag_attributes("img", ["title", "loading"])
+        .add_tag_attributes("details", ["open"])
+        .add_generic_attributes(["class"])
+        .strip_comments(true)
+        .link_rel(Some("noopener noreferrer"))
+        .attribute_filter(|_element, attribute, value| {
+            if attribute != "class" {
+                return Some(value.into());
+            }
+            let kept: Vec<&str> = value
+                .split_whitespace()
+                .filter(|c| {
+                    class::ALL.contains(c)
+                        || c.strip_prefix("language-").is_some_and(|l| {
+                            !l.is_empty()
+                                && l.len() <= 32
+                                && l.chars()
+                                    .all(|ch| ch.is_ascii_alphanumeric() || "+#-_.".contains(ch))
+                        })
+                })
+                .collect();
+            (!kept.is_empty()).then(|| kept.join(" ").into())
+        });
+    b
+});
+
+/// Sanitize HTML from an untrusted source (doc HTML after rendering).
+pub fn sanitize(html: &str) -> String {
+    CLEANER.clean(html).to_string()
+}
+
+/// Escape text for HTML (element content and quoted attribute values).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Render plain markdown (no KB, no link rewriting) to sanitized HTML, e.g. for previews.
+pub fn markdown_to_html(md: &str) -> String {
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, Parser::new_ext(md, OPTIONS));
+    sanitize(&out)
+}
+
+/// How a link written in a doc is shown.
+struct Shown {
+    href: String,
+    class: &'static str,
+    tip: Option<String>,
+    broken: Option<String>,
+}
+
+fn search_url(wanted: &str) -> String {
+    let last = wanted
+        .trim_end_matches('/')
+        .rsplit(['/', '#'])
+        .next()
+        .unwrap_or(wanted);
+    let stem = last
+        .strip_suffix(".md")
+        .or_else(|| last.strip_suffix(".markdown"))
+        .unwrap_or(last);
+    let words = stem.replace(['-', '_', '.'], " ");
+    format!("/search?q={}", routes::encode_query(words.trim()))
+}
+
+fn show_link(kb: &KnowledgeBase, from: DocId, target: &str, link_type: LinkType) -> Shown {
+    if link_type == LinkType::Email {
+        return Shown {
+            href: format!("mailto:{target}"),
+            class: class::EXTERNAL,
+            tip: None,
+            broken: None,
+        };
+    }
+    let resolved = kb.resolve_link(from, target);
+    match &resolved {
+        LinkTarget::External => Shown {
+            href: target.to_string(),
+            class: class::EXTERNAL,
+            tip: None,
+            broken: None,
+        },
+        LinkTarget::Missing { wanted } => {
+            let reason = format!("{wanted} does not exist in the knowledge base");
+            Shown {
+                href: search_url(wanted),
+                class: class::MISSING,
+                tip: Some(format!("Broken link: {reason}. Click to search for it.")),
+                broken: Some(reason),
+            }
+        }
+        LinkTarget::Doc {
+            id,
+            anchor: Some(a),
+            anchor_ok: false,
+        } => {
+            let reason = format!("{} has no section #{a}", kb.doc(*id).path);
+            Shown {
+                href: routes::link_url(kb, &resolved).unwrap_or_default(),
+                class: class::BAD_ANCHOR,
+                tip: Some(format!("Broken anchor: {reason}")),
+                broken: Some(reason),
+            }
+        }
+        LinkTarget::SameDoc { anchor, ok: false } => {
+            let reason = format!("this page has no section #{anchor}");
+            Shown {
+                href: routes::link_url(kb, &resolved).unwrap_or_default(),
+                class: class::BAD_ANCHOR,
+                tip: Some(format!("Broken anchor: {reason}")),
+                broken: Some(reason),
+            }
+        }
+        LinkTarget::Doc { id, .. } => Shown {
+            href: routes::link_url(kb, &resolved).unwrap_or_default(),
+            class: class::INTERNAL,
+            tip: Some(kb.doc(*id).title.clone()),
+            broken: None,
+        },
+        _ => Shown {
+            href: routes::link_url(kb, &resolved).unwrap_or_default(),
+            class: class::INTERNAL,
+            tip: None,
+            broken: None,
+        },
+    }
+}
+
+fn open_a(s: &Shown) -> String {
+    let mut a = format!("<a href=\"{}\" class=\"{}\"", escape(&s.href), s.class);
+    if let Some(t) = &s.tip {
+        a.push_str(&format!(" title=\"{}\"", escape(t)));
+    }
+    a.push('>');
+    a
+}
+
+struct Lines {
+    starts: Vec<usize>,
+    first: u32,
+}
+
+impl Lines {
+    fn new(body: &str, first: u32) -> Self {
+        let mut starts = vec![0];
+        starts.extend(body.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts, first }
+    }
+    fn at(&self, offset: usize) -> u32 {
+        self.first + self.starts.partition_point(|&s| s <= offset) as u32 - 1
+    }
+}
+
+/// Render one doc of the KB.
+pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
+    let doc: &Doc = kb.doc(id);
+    let body = doc.body();
+    let lines = Lines::new(body, doc.body_line.max(1));
+    let mut out: Vec<Event> = Vec::new();
+    let mut broken = Vec::new();
+    let mut heading_no = 0usize;
+    let mut anchors: Vec<String> = Vec::new();
+    // Open links: did we replace the opening tag?
+    let mut in_link = 0usize;
+    let mut in_code = false;
+    // An image being collected: shown link, title, alt text, nesting depth.
+    let mut image: Option<(Shown, String, String, usize)> = None;
+
+    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+        if let Some((_, _, alt, depth)) = image.as_mut() {
+            match &event {
+                Event::Start(Tag::Image { .. }) => *depth += 1,
+                Event::End(TagEnd::Image) if *depth > 0 => *depth -= 1,
+                Event::End(TagEnd::Image) => {
+                    let (shown, title, alt, _) = image.take().unwrap();
+                    out.push(Event::InlineHtml(image_html(&shown, &title, &alt).into()));
+                }
+                Event::Text(t) | Event::Code(t) => alt.push_str(t),
+                _ => {}
+            }
+            continue;
+        }
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id: _,
+                classes: _,
+                attrs: _,
+            }) => {
+                let anchor = doc
+                    .headings
+                    .get(heading_no)
+                    .map(|h| h.anchor.clone())
+                    .unwrap_or_else(|| format!("section-{heading_no}"));
+                heading_no += 1;
+                anchors.push(anchor.clone());
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(CowStr::from(anchor)),
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if let Some(a) = anchors.pop() {
+                    let a = escape(&a);
+                    out.push(Event::InlineHtml(
+                        format!(
+                            " <a class=\"{}\" href=\"#{a}\" aria-label=\"Link to this section\">#</a>",
+                            class::ANCHOR
+                        )
+                        .into(),
+                    ));
+                }
+                out.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                ..
+            }) => {
+                let shown = show_link(kb, id, &dest_url, link_type);
+                if let Some(reason) = &shown.broken {
+                    broken.push(BrokenLink {
+                        line: lines.at(range.start),
+                        target: dest_url.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                in_link += 1;
+                out.push(Event::InlineHtml(open_a(&shown).into()));
+            }
+            Event::End(TagEnd::Link) => {
+                in_link = in_link.saturating_sub(1);
+                out.push(Event::InlineHtml("</a>".into()));
+            }
+            Event::Start(Tag::Image {
+                dest_url, title, ..
+            }) => {
+                let shown = show_link(kb, id, &dest_url, LinkType::Inline);
+                if let Some(reason) = &shown.broken {
+                    broken.push(BrokenLink {
+                        line: lines.at(range.start),
+                        target: dest_url.to_string(),
+                        reason: reason.clone(),
+                    });
+                }
+                image = Some((shown, title.to_string(), String::new(), 0));
+            }
+            Event::Start(Tag::CodeBlock(k)) => {
+                in_code = true;
+                out.push(Event::Start(Tag::CodeBlock(k)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                out.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Start(Tag::Table(a)) => {
+                out.push(Event::Html(
+                    format!("<div class=\"{}\">", class::TABLE).into(),
+                ));
+                out.push(Event::Start(Tag::Table(a)));
+            }
+            Event::End(TagEnd::Table) => {
+                out.push(Event::End(TagEnd::Table));
+                out.push(Event::Html("</div>\n".into()));
+            }
+            Event::TaskListMarker(done) => {
+                let (c, mark) = if done {
+                    (format!("{} {}", class::TASK, class::TASK_DONE), "☑")
+                } else {
+                    (class::TASK.to_string(), "☐")
+                };
+                out.push(Event::InlineHtml(
+                    format!("<span class=\"{c}\">{mark}</span> ").into(),
+                ));
+            }
+            Event::Text(t) if !in_code && in_link == 0 && t.contains("://") => {
+                out.push(Event::InlineHtml(
+                    linkify(kb, id, &t, &lines, range.start, &mut broken).into(),
+                ));
+            }
+            Event::Html(h) => {
+                out.push(Event::Html(rewrite_html(kb, id, &h).into()));
+            }
+            Event::InlineHtml(h) => {
+                out.push(Event::InlineHtml(rewrite_html(kb, id, &h).into()));
+            }
+            other => out.push(other),
+        }
+    }
+
+    let mut html = String::with_capacity(body.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    let toc = doc
+        .headings
+        .iter()
+        .filter(|h| h.level == 2 || h.level == 3)
+        .map(|h| TocEntry {
+            level: h.level,
+            text: h.text.clone(),
+            anchor: h.anchor.clone(),
+        })
+        .collect();
+    broken.sort_by_key(|b| b.line);
+    Rendered {
+        html: sanitize(&html),
+        toc,
+        broken,
+        has_h1: doc.headings.iter().any(|h| h.level == 1),
+    }
+}
+
+fn image_html(shown: &Shown, title: &str, alt: &str) -> String {
+    if shown.class == class::EXTERNAL {
+        // The page loads nothing from other sites: show external images as links.
+        let label = if alt.is_empty() { "image" } else { alt };
+        return format!(
+            "<a href=\"{}\" class=\"{} {}\">{}</a>",
+            escape(&shown.href),
+            class::EXTERNAL,
+            class::EXTERNAL_IMAGE,
+            escape(label)
+        );
+    }
+    if shown.class == class::MISSING {
+        let label = if alt.is_empty() { "image" } else { alt };
+        return format!(
+            "<a href=\"{}\" class=\"{}\" title=\"{}\">missing image: {}</a>",
+            escape(&shown.href),
+            class::MISSING,
+            escape(shown.tip.as_deref().unwrap_or("")),
+            escape(label)
+        );
+    }
+    let mut s = format!(
+        "<img src=\"{}\" alt=\"{}\" loading=\"lazy\"",
+        escape(&shown.href),
+        escape(alt)
+    );
+    if !title.is_empty() {
+        s.push_str(&format!(" title=\"{}\"", escape(title)));
+    }
+    s.push('>');
+    s
+}
+
+/// Turn bare URLs in a text run into links (GitHub does; pulldown-cmark does not).
+fn linkify(
+    kb: &KnowledgeBase,
+    from: DocId,
+    text: &str,
+    lines: &Lines,
+    offset: usize,
+    broken: &mut Vec<BrokenLink>,
+) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut last = 0;
+    for m in BARE_URL.find_iter(text) {
+        let url = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
+        out.push_str(&escape(&text[last..m.start()]));
+        let shown = show_link(kb, from, url, LinkType::Autolink);
+        if let Some(reason) = &shown.broken {
+            broken.push(BrokenLink {
+                line: lines.at(offset),
+                target: url.to_string(),
+                reason: reason.clone(),
+            });
+        }
+        out.push_str(&open_a(&shown));
+        out.push_str(&escape(url));
+        out.push_str("</a>");
+        last = m.start() + url.len();
+    }
+    out.push_str(&escape(&text[last..]));
+    out
+}
+
+/// Rewrite `href`/`src` in raw HTML to in-app routes (the sanitizer runs afterwards).
+fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
+    if !html.contains('=') {
+        return html.to_string();
+    }
+    HTML_URL_ATTR
+        .replace_all(html, |c: &regex::Captures| {
+            let raw = c
+                .get(2)
+                .or(c.get(3))
+                .or(c.get(4))
+                .map(|m| m.as_str())
+                .unwrap_or("");
+            let decoded = raw.replace("&amp;", "&");
+            let shown = show_link(kb, from, &decoded, LinkType::Inline);
+            format!("{}\"{}\"", &c[1], escape(&shown.href))
+        })
+        .into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    fn kb_with(site_doc: &str) -> (tempfile::TempDir, KnowledgeBase) {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        let files: &[(&str, &str)] = &[
+            (
+                "netstack/docs/ops/backup/backup-cron-pattern.md",
+                "# Backup cron pattern\n\n## How it works\n\ntext\n\n## Steps\n\n- [x] done\n- [ ] todo\n",
+            ),
+            ("netstack/docs/ops/tools/nsh.sh", "echo hi\n"),
+            ("wf/docs/rack.svg", "<svg/>"),
+            ("wf/docs/backup.md", site_doc),
+        ];
+        for (f, text) in files {
+            let p = r.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        std::fs::write(
+            r.join("netstack.toml"),
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\nforge_urls = [\"https://github.com/example-fed/netstack\"]\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n",
+        )
+        .unwrap();
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        (dir, kb)
+    }
+
+    fn render(site_doc: &str) -> Rendered {
+        let (_d, kb) = kb_with(site_doc);
+        let id = kb.find("wf", "docs/backup.md").unwrap();
+        render_doc(&kb, id)
+    }
+
+    #[test]
+    fn links_are_rewritten_to_in_app_routes() {
+        let r = render(
+            "# Backup\n\n[a](https://netstack.org/docs/ops/backup/backup-cron-pattern/#steps) \
+             [b](https://github.com/example-fed/netstack/blob/main/docs/ops/backup/backup-cron-pattern.md) \
+             [c](../../netstack/docs/ops/backup/backup-cron-pattern.md) [d](rack.svg) \
+             [e](https://example.com/x) [f](#backup)\n\nsee https://netstack.org/docs/ops/tools/nsh.sh.\n",
+        );
+        let h = &r.html;
+        assert!(
+            h.contains("href=\"/docs/ops/backup/backup-cron-pattern/#steps\""),
+            "{h}"
+        );
+        assert_eq!(
+            h.matches("href=\"/docs/ops/backup/backup-cron-pattern/\"")
+                .count(),
+            2,
+            "{h}"
+        );
+        assert!(h.contains("href=\"/sites/wf/docs/rack.svg\""), "{h}");
+        assert!(h.contains("href=\"https://example.com/x\""), "{h}");
+        assert!(h.contains("href=\"#backup\""), "{h}");
+        assert!(h.contains("href=\"/docs/ops/tools/nsh.sh\""), "{h}");
+        assert!(r.broken.is_empty(), "{:?}", r.broken);
+    }
+
+    #[test]
+    fn missing_targets_are_marked_and_listed() {
+        let r = render(
+            "# Backup\n\nsee [x](https://netstack.org/docs/ops/backup/backup-corn-pattern/)\n\n\
+             and [y](../../netstack/docs/ops/backup/backup-cron-pattern.md#nope) and [z](#gone)\n",
+        );
+        assert!(r.html.contains("class=\"ns-missing\""), "{}", r.html);
+        assert!(
+            r.html
+                .contains("href=\"/search?q=backup%20corn%20pattern\""),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("class=\"ns-bad-anchor\"").count(), 2);
+        let lines: Vec<u32> = r.broken.iter().map(|b| b.line).collect();
+        assert_eq!(lines, vec![3, 5, 5]);
+        assert!(r.broken[0].reason.contains("backup-corn-pattern"));
+    }
+
+    #[test]
+    fn headings_get_github_anchors_and_a_toc() {
+        let (_d, kb) = kb_with("x");
+        let id = kb
+            .find("netstack", "docs/ops/backup/backup-cron-pattern.md")
+            .unwrap();
+        let r = render_doc(&kb, id);
+        assert!(r.html.contains("<h2 id=\"how-it-works\">"), "{}", r.html);
+        assert!(r.has_h1);
+        let toc: Vec<&str> = r.toc.iter().map(|t| t.anchor.as_str()).collect();
+        assert_eq!(toc, vec!["how-it-works", "steps"]);
+        assert!(r.html.contains("ns-task-done"), "{}", r.html);
+        assert!(!r.html.contains("<input"), "{}", r.html);
+    }
+
+    #[test]
+    fn hostile_html_is_neutralized() {
+        let r = render(
+            "# Hostile\n\n<script>alert(1)</script>\n\n<img src=x onerror=\"alert(2)\">\n\n\
+             [click](javascript:alert(3))\n\n<a href=\"javascript:alert(4)\">x</a>\n\n\
+             <div style=\"position:fixed\" onclick=\"alert(5)\">y</div>\n\n\
+             <iframe src=\"https://evil.example/\"></iframe>\n\n<svg onload=alert(6)></svg>\n\n\
+             ![t](https://tracker.example/pixel.gif)\n\n<a href=\"x\" class=\"ns-int evil\">q</a>\n\n\
+             <form action=\"/x\"><input name=a></form><style>body{}</style>\n",
+        );
+        let h = r.html.to_ascii_lowercase();
+        for bad in [
+            "<script",
+            "onerror",
+            "javascript:",
+            "onclick",
+            "style=",
+            "<iframe",
+            "<svg",
+            "onload",
+            "<img src=\"https://tracker",
+            "evil\"",
+            "<form",
+            "<input",
+            "<style",
+        ] {
+            assert!(!h.contains(bad), "{bad} survived in {h}");
+        }
+        assert!(h.contains("ns-ext-img"), "{h}");
+    }
+
+    #[test]
+    fn escape_is_complete() {
+        assert_eq!(
+            escape("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
+    }
+}
