@@ -6,6 +6,7 @@ mod bundled;
 mod cmd;
 mod kb_select;
 mod output;
+mod web;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Write a commented netstack.toml for existing checkouts into the current folder.
     Init(cmd::init::Args),
+    /// Browse the knowledge base in a web browser, with live reload.
+    Serve(cmd::serve::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -75,10 +78,15 @@ fn init_logging(cli: &Cli, default: &str) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli, "warn");
+    let default_level = match cli.command {
+        Command::Serve(_) => "info",
+        _ => "warn",
+    };
+    init_logging(&cli, default_level);
     let result = match &cli.command {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
+        Command::Serve(args) => cmd::serve::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

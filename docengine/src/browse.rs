@@ -301,7 +301,7 @@ pub fn form_label(form: RefForm) -> &'static str {
         RefForm::PublishedUrl => "published URL",
         RefForm::ForgeUrl => "forge URL",
         RefForm::RelativePath => "relative path",
-        RefForm::FrontMatter => "front matter `follows:`",
+        RefForm::FrontMatter => "front matter follows",
         RefForm::Prose => "mention",
     }
 }

@@ -44,6 +44,9 @@ pub struct Rendered {
     pub broken: Vec<BrokenLink>,
     /// The body has its own level-1 heading (so the page need not print the title).
     pub has_h1: bool,
+    /// When the body starts with a level-1 heading: its sanitized inner HTML and anchor,
+    /// left out of [`Rendered::html`] so the page can show it as the title.
+    pub lead_title: Option<(String, String)>,
 }
 
 /// CSS classes the renderer puts on elements; everything else is stripped from doc HTML.
@@ -286,8 +289,35 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
     let mut in_code = false;
     // An image being collected: shown link, title, alt text, nesting depth.
     let mut image: Option<(Shown, String, String, usize)> = None;
+    // The leading level-1 heading: where its events start in `out`, and whether it is open.
+    let mut lead: Option<(usize, bool)> = None;
+    let mut lead_events: Vec<Event> = Vec::new();
+    let mut first = true;
 
     for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+        if first {
+            first = false;
+            if matches!(
+                event,
+                Event::Start(Tag::Heading {
+                    level: pulldown_cmark::HeadingLevel::H1,
+                    ..
+                })
+            ) {
+                lead = Some((out.len(), true));
+            }
+        }
+        if let Some((start, true)) = lead
+            && matches!(event, Event::End(TagEnd::Heading(_)))
+            && anchors.len() == 1
+        {
+            // Keep the heading's inline content only (no `<h1>` and no `#` link).
+            lead_events = out.split_off(start + 1);
+            anchors.pop();
+            lead = Some((start, false));
+            out.truncate(start);
+            continue;
+        }
         if let Some((_, _, alt, depth)) = image.as_mut() {
             match &event {
                 Event::Start(Tag::Image { .. }) => *depth += 1,
@@ -424,11 +454,22 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
         })
         .collect();
     broken.sort_by_key(|b| b.line);
+    let lead_title = lead.map(|_| {
+        let mut inner = String::new();
+        pulldown_cmark::html::push_html(&mut inner, lead_events.into_iter());
+        let anchor = doc
+            .headings
+            .first()
+            .map(|h| h.anchor.clone())
+            .unwrap_or_default();
+        (sanitize(inner.trim()), anchor)
+    });
     Rendered {
         html: sanitize(&html),
         toc,
         broken,
         has_h1: doc.headings.iter().any(|h| h.level == 1),
+        lead_title,
     }
 }
 
@@ -610,6 +651,14 @@ mod tests {
         let r = render_doc(&kb, id);
         assert!(r.html.contains("<h2 id=\"how-it-works\">"), "{}", r.html);
         assert!(r.has_h1);
+        assert_eq!(
+            r.lead_title,
+            Some((
+                "Backup cron pattern".to_string(),
+                "backup-cron-pattern".to_string()
+            ))
+        );
+        assert!(!r.html.contains("<h1"), "{}", r.html);
         let toc: Vec<&str> = r.toc.iter().map(|t| t.anchor.as_str()).collect();
         assert_eq!(toc, vec!["how-it-works", "steps"]);
         assert!(r.html.contains("ns-task-done"), "{}", r.html);

@@ -1,0 +1,190 @@
+//! `netstack serve`: the browsable knowledge base. Thin: routing, templates and HTTP; the
+//! content of every page comes from docengine (`render`, `routes`, `browse`, `coverage`).
+//!
+//! Routes (see also `docengine::routes` for the KB's address space):
+//!
+//! | path | page |
+//! |---|---|
+//! | `/` | home: categories, sites, search, recent problems |
+//! | `/docs/…/x-pattern/`, `/docs/lan/` | pattern repo pages at their published paths |
+//! | `/repo/<path>` | pattern repo files outside the published root |
+//! | `/patterns/`, `/patterns/<id>` | every pattern by category; a pattern by id (redirect) |
+//! | `/sites/`, `/sites/<site>/` | sites; one site's overview |
+//! | `/sites/<site>/<path>` | a site's docs, files and folders |
+//! | `/coverage` | patterns × sites |
+//! | `/problems` | unresolved references and load problems |
+//! | `/events` | server-sent events for live reload |
+//! | `/healthz` | JSON status |
+//! | `/static/…` | embedded CSS/JS |
+
+mod assets;
+mod cache;
+mod files;
+mod live;
+mod pages;
+mod state;
+mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::http::{HeaderValue, Request, header};
+use axum::routing::get;
+use docengine::KnowledgeBase;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use state::AppState;
+
+/// The Content-Security-Policy of every page: only our own scripts, styles and images.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The application: every route with its middleware.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(pages::healthz))
+        .route("/events", get(live::events))
+        .route("/coverage", get(pages::coverage))
+        .route("/problems", get(pages::problems))
+        .route("/sites", get(|| async { axum::response::Redirect::permanent("/sites/") }))
+        .route("/sites/", get(pages::sites))
+        .route("/patterns", get(|| async { axum::response::Redirect::permanent("/patterns/") }))
+        .route("/patterns/", get(pages::patterns))
+        .route("/patterns/{id}", get(pages::pattern_by_id))
+        .route("/static/{*path}", get(assets::serve))
+        .fallback(pages::fallback)
+        .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    tracing::info_span!("http", method = %req.method(), path = %req.uri())
+                })
+                .on_request(())
+                .on_response(
+                    |res: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = res.status().as_u16(),
+                            ms = format_args!("{:.2}", latency.as_secs_f64() * 1000.0),
+                        );
+                    },
+                )
+                .on_failure(()),
+        )
+}
+
+/// Options of `netstack serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub watch: bool,
+    pub open: bool,
+    /// The KB folder.
+    pub dir: PathBuf,
+}
+
+/// Serve a loaded KB until Ctrl-C or SIGTERM.
+pub fn serve(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    rt.block_on(run(kb, opts))
+}
+
+async fn run(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
+    let docs = kb.docs.len();
+    let config_file = kb
+        .config
+        .file
+        .clone()
+        .unwrap_or_else(|| live::config_file(&opts.dir));
+    let state = AppState::new(kb, opts.dir.clone(), opts.watch);
+    let listener = tokio::net::TcpListener::bind(opts.addr)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: is another server using it? Pick another with --addr",
+                opts.addr
+            )
+        })?;
+    let local = listener.local_addr()?;
+    let url = format!("http://{local}/");
+
+    let watcher = if opts.watch {
+        Some(live::spawn(state.clone(), config_file)?)
+    } else {
+        None
+    };
+
+    // The URL goes to stdout (scripts and tests read it), the rest is logging.
+    println!(
+        "netstack serve: {url} ({docs} docs from {})",
+        opts.dir.display()
+    );
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    tracing::info!(%url, live = opts.watch, "serving");
+    if opts.open
+        && let Err(e) = opener::open_browser(&url)
+    {
+        tracing::warn!("could not open a browser: {e}");
+    }
+
+    let app = router(state.clone());
+    let shutdown_state = state.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            shutdown_state.begin_shutdown();
+        })
+        .await
+        .context("serving HTTP")?;
+    if let Some(w) = watcher {
+        let _ = tokio::time::timeout(Duration::from_secs(2), w).await;
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,1025 @@
+//! The HTML pages: each handler picks the snapshot, answers from the page cache when it
+//! can, and otherwise turns docengine's data into a view (`views.rs`) and renders it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, Response, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect};
+use docengine::browse::{self, ProblemEntry};
+use docengine::contract::{ContractStatus, Form};
+use docengine::coverage::Coverage;
+use docengine::render;
+use docengine::routes::{self, Route};
+use docengine::{DocId, DocKind, KnowledgeBase};
+use serde::Deserialize;
+
+use super::assets;
+use super::cache::CachedPage;
+use super::files;
+use super::state::{AppState, Snapshot};
+use super::views::*;
+
+/// Patterns listed per category card on the home page.
+const HOME_ITEMS: usize = 6;
+/// Above this many matrix cells the coverage page shows one category at a time.
+const MATRIX_CELLS: usize = 6000;
+
+/// A rendered page before caching.
+pub struct Html(pub StatusCode, pub String);
+
+fn render_template(t: &impl Template) -> String {
+    t.render()
+        .unwrap_or_else(|e| format!("<!doctype html><p>template error: {e}</p>"))
+}
+
+/// Answer from the snapshot's page cache, or render (on the blocking pool) and cache.
+pub async fn cached(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    render: impl FnOnce(&AppState, &Snapshot) -> Html + Send + 'static,
+) -> Response<Body> {
+    let snap = state.snapshot();
+    if let Some(page) = snap.pages.get(key) {
+        return page.respond(headers);
+    }
+    let st = state.clone();
+    let for_render = Arc::clone(&snap);
+    let Html(status, html) =
+        match tokio::task::spawn_blocking(move || render(&st, &for_render)).await {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!("rendering {key} failed: {e}");
+                return (StatusCode::INTERNAL_SERVER_ERROR, "rendering failed").into_response();
+            }
+        };
+    let page = Arc::new(CachedPage::new(status, "text/html; charset=utf-8", html));
+    if status == StatusCode::OK {
+        snap.pages.insert(key.to_string(), Arc::clone(&page));
+    }
+    page.respond(headers)
+}
+
+fn cache_key(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| uri.path().to_string())
+}
+
+/// The frame of every page.
+pub fn layout(state: &AppState, snap: &Snapshot, title: &str, nav: &'static str) -> Layout {
+    Layout {
+        title: title.to_string(),
+        kb_name: snap.kb.pattern_repo().name.clone(),
+        nav,
+        query: String::new(),
+        reload_error: snap.reload_error.clone(),
+        generation: snap.generation,
+        css: assets::url("app.css"),
+        js: assets::url("app.js"),
+        problem_count: snap.problem_count,
+        live: state.inner().live,
+    }
+}
+
+fn link(url: String, title: impl Into<String>, note: impl Into<String>) -> Link {
+    Link {
+        url,
+        title: title.into(),
+        note: note.into(),
+    }
+}
+
+fn doc_link(kb: &KnowledgeBase, id: DocId) -> Link {
+    let d = kb.doc(id);
+    link(routes::doc_url(kb, id), d.title.clone(), d.path.clone())
+}
+
+fn pattern_link(kb: &KnowledgeBase, id: DocId) -> Link {
+    let d = kb.doc(id);
+    link(
+        routes::doc_url(kb, id),
+        d.title.clone(),
+        d.pattern_id.clone().unwrap_or_default(),
+    )
+}
+
+fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
+    ProblemRow {
+        severity: p.severity.as_str(),
+        kind: p.kind.clone(),
+        location: match p.line {
+            Some(l) => format!("{}:{l}", p.path),
+            None => p.path.clone(),
+        },
+        url: p.doc.map(|d| routes::doc_url(kb, d)),
+        message: p.message.clone(),
+        site: p.site.clone(),
+    }
+}
+
+fn category_url(kb: &KnowledgeBase, category: &str) -> String {
+    let docs_dir = &kb.config.patterns.docs_dir;
+    let dir = if docs_dir.is_empty() {
+        category.to_string()
+    } else {
+        format!("{docs_dir}/{category}")
+    };
+    let repo = kb.pattern_repo();
+    if repo.dirs.contains(&dir) {
+        routes::dir_url(kb, 0, &dir)
+    } else {
+        format!("/patterns/#cat-{}", routes::encode_path(category))
+    }
+}
+
+fn category_cards(kb: &KnowledgeBase, limit: usize) -> Vec<CategoryCard> {
+    browse::categories(kb)
+        .into_iter()
+        .map(|(name, ids)| CategoryCard {
+            url: category_url(kb, &name),
+            count: ids.len(),
+            more: ids.len().saturating_sub(limit),
+            items: ids
+                .iter()
+                .take(limit)
+                .map(|&id| pattern_link(kb, id))
+                .collect(),
+            name,
+        })
+        .collect()
+}
+
+fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
+    let mut per_site: HashMap<&str, usize> = HashMap::new();
+    for p in problems {
+        if let Some(s) = &p.site {
+            *per_site.entry(s.as_str()).or_default() += 1;
+        }
+    }
+    kb.repos
+        .iter()
+        .skip(1)
+        .map(|r| {
+            let title = kb
+                .config
+                .sites
+                .iter()
+                .find(|s| s.name == r.name)
+                .and_then(|s| s.title.clone())
+                .unwrap_or_default();
+            SiteCard {
+                url: routes::site_url(&r.name),
+                title,
+                loaded: r.loaded,
+                docs: kb.site_docs(&r.name).count(),
+                patterns: kb.followed_by_site(&r.name).len(),
+                contract: contract_status(kb.contract(&r.name)),
+                problems: per_site.get(r.name.as_str()).copied().unwrap_or(0),
+                name: r.name.clone(),
+            }
+        })
+        .collect()
+}
+
+fn contract_status(c: Option<&ContractStatus>) -> &'static str {
+    match c {
+        Some(ContractStatus::Valid(_)) => "ok",
+        Some(ContractStatus::Invalid { .. }) => "invalid",
+        _ => "missing",
+    }
+}
+
+fn contract_view(kb: &KnowledgeBase, site: &str) -> ContractView {
+    let status = kb.contract(site);
+    let url = kb
+        .site_repo(site)
+        .and_then(|r| r.doc(docengine::source::CONTRACT_FILE))
+        .map(|d| routes::doc_url(kb, d));
+    let mut v = ContractView {
+        status: contract_status(status),
+        message: None,
+        form: "",
+        contacts: Vec::new(),
+        other: Vec::new(),
+        routes: Vec::new(),
+        url,
+    };
+    match status {
+        Some(ContractStatus::Valid(c)) => {
+            v.form = match c.form {
+                Form::FreeForm => "free-form",
+                Form::Structured => "structured",
+            };
+            v.contacts = c
+                .contacts
+                .iter()
+                .map(|k| ContactRow {
+                    name: k.name.clone(),
+                    method: k.method.to_string(),
+                    address: k.address.clone(),
+                    cc: k.cc.join(", "),
+                })
+                .collect();
+            v.other = c.other.clone();
+            v.routes = c
+                .routes
+                .iter()
+                .map(|r| {
+                    let mut when = Vec::new();
+                    if !r.categories.is_empty() {
+                        when.push(format!("category {}", r.categories.join(", ")));
+                    }
+                    if !r.severities.is_empty() {
+                        let s: Vec<&str> = r.severities.iter().map(|s| s.as_str()).collect();
+                        when.push(format!("severity {}", s.join(", ")));
+                    }
+                    let when = if when.is_empty() {
+                        "anything".to_string()
+                    } else {
+                        when.join(" and ")
+                    };
+                    format!("{when} → {}", r.to.join(", "))
+                })
+                .collect();
+            if !c.default.is_empty() && !c.routes.is_empty() {
+                v.routes
+                    .push(format!("otherwise → {}", c.default.join(", ")));
+            }
+        }
+        Some(ContractStatus::Invalid { line, reason }) => {
+            v.message = Some(format!(
+                "{}:{line}: {reason}",
+                docengine::source::CONTRACT_FILE
+            ));
+        }
+        Some(ContractStatus::Missing) => {
+            v.message = Some(format!(
+                "No {} at the repo root: add one with a `## Contact Method` section so recommendations reach someone.",
+                docengine::source::CONTRACT_FILE
+            ));
+        }
+        None => v.message = Some("The site folder is not loaded.".into()),
+    }
+    v
+}
+
+// ---- handlers ---------------------------------------------------------------------------
+
+/// `GET /`
+pub async fn home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
+    cached(&state, &cache_key(&uri), &headers, |st, snap| {
+        let kb = &snap.kb;
+        let problems = browse::problems(kb);
+        let page = HomePage {
+            layout: layout(st, snap, "Home", "home"),
+            patterns: kb.pattern_count(),
+            guides_count: browse::guides(kb).len(),
+            site_docs: kb
+                .docs
+                .iter()
+                .filter(|d| d.kind == DocKind::SiteDoc)
+                .count(),
+            references: kb.references().iter().filter(|r| !r.is_missing()).count(),
+            readme: kb
+                .pattern_repo()
+                .doc("README.md")
+                .map(|d| routes::doc_url(kb, d)),
+            published: kb
+                .config
+                .patterns
+                .publication
+                .base_urls()
+                .next()
+                .map(str::to_string),
+            categories: category_cards(kb, HOME_ITEMS),
+            sites: site_cards(kb, &problems),
+            problems: problems
+                .iter()
+                .take(8)
+                .map(|p| problem_row(kb, p))
+                .collect(),
+            guides: browse::guides(kb)
+                .into_iter()
+                .filter(|&d| {
+                    let p = &kb.doc(d).path;
+                    !p.ends_with("README.md") && !p.ends_with("index.md")
+                })
+                .take(12)
+                .map(|d| doc_link(kb, d))
+                .collect(),
+        };
+        Html(StatusCode::OK, render_template(&page))
+    })
+    .await
+}
+
+/// `GET /sites/`
+pub async fn sites(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
+    cached(&state, &cache_key(&uri), &headers, |st, snap| {
+        let kb = &snap.kb;
+        let page = SitesPage {
+            layout: layout(st, snap, "Sites", "sites"),
+            sites: site_cards(kb, &browse::problems(kb)),
+        };
+        Html(StatusCode::OK, render_template(&page))
+    })
+    .await
+}
+
+/// `GET /patterns/`
+pub async fn patterns(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    cached(&state, &cache_key(&uri), &headers, |st, snap| {
+        let kb = &snap.kb;
+        let page = PatternsPage {
+            layout: layout(st, snap, "Patterns", "patterns"),
+            total: kb.pattern_count(),
+            categories: category_cards(kb, usize::MAX),
+            guides: browse::guides(kb)
+                .into_iter()
+                .map(|d| doc_link(kb, d))
+                .collect(),
+        };
+        Html(StatusCode::OK, render_template(&page))
+    })
+    .await
+}
+
+/// `GET /patterns/{id}`: the pattern page, by id.
+pub async fn pattern_by_id(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response<Body> {
+    let snap = state.snapshot();
+    let id = id.trim_end_matches(".md");
+    match snap.kb.pattern(id) {
+        Some(d) => Redirect::to(&routes::doc_url(&snap.kb, d)).into_response(),
+        None => Redirect::to(&format!("/search?q={}", routes::encode_query(id))).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CoverageQuery {
+    category: Option<String>,
+}
+
+/// `GET /coverage`
+pub async fn coverage(
+    State(state): State<AppState>,
+    Query(q): Query<CoverageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    cached(&state, &cache_key(&uri), &headers, move |st, snap| {
+        let kb = &snap.kb;
+        let cov = Coverage::of(kb);
+        let selected = q
+            .category
+            .map(|c| c.trim_matches('/').to_string())
+            .filter(|c| !c.is_empty());
+        let site_links: Vec<Link> = cov
+            .sites
+            .iter()
+            .map(|s| link(routes::site_url(s), s.clone(), ""))
+            .collect();
+        let categories = cov
+            .categories
+            .iter()
+            .map(|c| CoverageCategory {
+                url: format!("/coverage?category={}", routes::encode_query(&c.category)),
+                patterns: c.patterns,
+                cells: c
+                    .followed
+                    .iter()
+                    .map(|&n| (n, (n * 100 / c.patterns.max(1)) as u32))
+                    .collect(),
+                selected: selected.as_deref() == Some(c.category.as_str()),
+                name: c.category.clone(),
+            })
+            .collect();
+        let chosen: Vec<_> = match &selected {
+            Some(c) => cov.rows_in(c).collect(),
+            None => cov.rows.iter().collect(),
+        };
+        let too_big = selected.is_none() && chosen.len() * cov.sites.len().max(1) > MATRIX_CELLS;
+        let rows = if too_big {
+            Vec::new()
+        } else {
+            chosen
+                .iter()
+                .map(|r| CoverageRowView {
+                    url: routes::doc_url(kb, r.pattern),
+                    title: kb.doc(r.pattern).title.clone(),
+                    id: r.id.clone(),
+                    category: r.category.clone(),
+                    count: r.site_count(),
+                    cells: r
+                        .cells
+                        .iter()
+                        .map(|docs| docs.iter().map(|&d| doc_link(kb, d)).collect())
+                        .collect(),
+                })
+                .collect()
+        };
+        let page = CoveragePage {
+            layout: layout(st, snap, "Coverage", "coverage"),
+            sites: site_links,
+            categories,
+            selected: selected.clone(),
+            hidden_rows: if too_big { chosen.len() } else { 0 },
+            rows,
+            unfollowed: cov
+                .unfollowed
+                .iter()
+                .map(|&d| pattern_link(kb, d))
+                .collect(),
+            orphans: cov
+                .orphans
+                .iter()
+                .map(|(s, docs)| {
+                    (
+                        link(routes::site_url(s), s.clone(), ""),
+                        docs.iter().map(|&d| doc_link(kb, d)).collect(),
+                    )
+                })
+                .collect(),
+            total_patterns: kb.pattern_count(),
+        };
+        Html(StatusCode::OK, render_template(&page))
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProblemsQuery {
+    site: Option<String>,
+}
+
+/// `GET /problems`
+pub async fn problems(
+    State(state): State<AppState>,
+    Query(q): Query<ProblemsQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    cached(&state, &cache_key(&uri), &headers, move |st, snap| {
+        let kb = &snap.kb;
+        let all = browse::problems(kb);
+        let site = q.site.filter(|s| !s.is_empty());
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for p in &all {
+            *counts
+                .entry(p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()))
+                .or_default() += 1;
+        }
+        let mut sites = vec![];
+        for name in std::iter::once(kb.pattern_repo().name.as_str()).chain(kb.sites()) {
+            if let Some(n) = counts.get(name) {
+                sites.push(link(
+                    format!("/problems?site={}", routes::encode_query(name)),
+                    name,
+                    n.to_string(),
+                ));
+            }
+        }
+        let rows: Vec<ProblemRow> = all
+            .iter()
+            .filter(|p| match &site {
+                None => true,
+                Some(s) => p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()) == s,
+            })
+            .map(|p| problem_row(kb, p))
+            .collect();
+        let page = ProblemsPage {
+            layout: layout(st, snap, "Problems", "problems"),
+            errors: rows.iter().filter(|r| r.severity == "error").count(),
+            warnings: rows.iter().filter(|r| r.severity == "warning").count(),
+            site,
+            sites,
+            rows,
+        };
+        Html(StatusCode::OK, render_template(&page))
+    })
+    .await
+}
+
+/// `GET /healthz`
+pub async fn healthz(State(state): State<AppState>) -> Response<Body> {
+    let snap = state.snapshot();
+    let body = serde_json::json!({
+        "status": "ok",
+        "kb": state.inner().kb_dir.display().to_string(),
+        "generation": snap.generation,
+        "docs": snap.kb.docs.len(),
+        "patterns": snap.kb.pattern_count(),
+        "sites": snap.kb.sites().count(),
+        "live": state.inner().live,
+        "reload_error": snap.reload_error,
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from(body.to_string()))
+        .expect("valid response")
+}
+
+/// Everything else: pattern repo pages at their published paths, site repos under
+/// `/sites/`, raw files, folder listings, and the helpful 404.
+pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<Body> {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+            "only GET and HEAD",
+        )
+            .into_response();
+    }
+    let snap = state.snapshot();
+    let path = req.uri().path().to_string();
+    let route = routes::locate(&snap.kb, &path);
+    match route {
+        Some(Route::File { repo, path: rel }) => {
+            let root = snap.kb.repos[repo].root.clone();
+            match files::serve(&root, &rel, req).await {
+                Some(r) => r,
+                None => not_found(&state, &path, req_headers_empty()).await,
+            }
+        }
+        Some(route) => {
+            let canonical = routes::url(&snap.kb, &route);
+            if decoded(&canonical) != decoded(&path) {
+                let mut to = canonical;
+                if let Some(q) = req.uri().query() {
+                    to.push('?');
+                    to.push_str(q);
+                }
+                return Redirect::permanent(&to).into_response();
+            }
+            let headers = req.headers().clone();
+            cached(&state, &cache_key(req.uri()), &headers, move |st, snap| {
+                render_route(st, snap, &route)
+            })
+            .await
+        }
+        None => {
+            let headers = req.headers().clone();
+            not_found(&state, &path, headers).await
+        }
+    }
+}
+
+fn req_headers_empty() -> HeaderMap {
+    HeaderMap::new()
+}
+
+fn decoded(p: &str) -> String {
+    percent_encoding::percent_decode_str(p)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The 404 page: what might have been meant.
+pub async fn not_found(state: &AppState, path: &str, headers: HeaderMap) -> Response<Body> {
+    let st = state.clone();
+    let path = path.to_string();
+    let snap = state.snapshot();
+    let html = tokio::task::spawn_blocking(move || {
+        let kb = &snap.kb;
+        let shown = decoded(&path);
+        let words = words_of(&shown);
+        let mut suggestions: Vec<Link> = Vec::new();
+        let last = shown
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".md");
+        for id in kb.suggest_patterns(last, 5) {
+            if let Some(d) = kb.pattern(id) {
+                suggestions.push(pattern_link(kb, d));
+            }
+        }
+        let mut l = layout(&st, &snap, "Not found", "");
+        l.query = words;
+        render_template(&NotFoundPage {
+            layout: l,
+            path: shown,
+            suggestions,
+        })
+    })
+    .await
+    .unwrap_or_default();
+    let page = CachedPage::new(StatusCode::NOT_FOUND, "text/html; charset=utf-8", html);
+    page.respond(&headers)
+}
+
+/// Search words from a path: `/docs/ops/backup/backup-corn-pattern/` → "backup corn pattern".
+pub fn words_of(path: &str) -> String {
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".md");
+    last.replace(['-', '_', '.'], " ").trim().to_string()
+}
+
+fn render_route(st: &AppState, snap: &Snapshot, route: &Route) -> Html {
+    match route {
+        Route::Doc(id) => doc_page(st, snap, *id),
+        Route::Dir { repo, path } => dir_page(st, snap, *repo, path),
+        Route::Site(site) => site_page(st, snap, site),
+        Route::File { .. } => Html(StatusCode::NOT_FOUND, String::new()),
+    }
+}
+
+/// Breadcrumbs for a repo path: the repo, then each folder above `path`.
+fn crumbs(kb: &KnowledgeBase, repo: usize, path: &str, include_last: bool) -> Vec<Link> {
+    let r = &kb.repos[repo];
+    let mut out = Vec::new();
+    if r.site.is_some() {
+        out.push(link("/sites/".into(), "Sites", ""));
+        out.push(link(routes::site_url(&r.name), r.name.clone(), ""));
+    } else {
+        out.push(link(routes::dir_url(kb, 0, ""), r.name.clone(), ""));
+    }
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let upto = if include_last {
+        parts.len()
+    } else {
+        parts.len().saturating_sub(1)
+    };
+    for i in 0..upto {
+        let prefix = parts[..=i].join("/");
+        out.push(link(
+            routes::dir_url(kb, repo, &prefix),
+            parts[i].to_string(),
+            "",
+        ));
+    }
+    out
+}
+
+fn is_index(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    file == "readme.md" || file == "index.md"
+}
+
+fn doc_page(st: &AppState, snap: &Snapshot, id: DocId) -> Html {
+    let kb = &snap.kb;
+    let doc = kb.doc(id);
+    let repo = kb.repo_index(doc);
+    let rendered = render::render_doc(kb, id);
+    let shown_path = kb.display_path(doc);
+    let mut doc_crumbs = crumbs(kb, repo, &doc.path, false);
+    if is_index(&doc.path) && doc_crumbs.len() > 1 {
+        // The README is its folder's page: the folder's crumb would point at this page.
+        doc_crumbs.pop();
+    }
+
+    let followers = if doc.kind == DocKind::Pattern {
+        browse::followers(kb, id)
+    } else {
+        Vec::new()
+    };
+    let follower_sites = {
+        let mut s: Vec<&str> = followers.iter().map(|f| f.site.as_str()).collect();
+        s.dedup();
+        s.len()
+    };
+    let follows = if doc.site.is_some() {
+        kb.followed_by_doc(id)
+            .into_iter()
+            .map(|p| {
+                let pd = kb.doc(p);
+                let missing = pd
+                    .declared_values
+                    .iter()
+                    .filter(|spec| !doc.values.iter().any(|v| v.key == spec.key))
+                    .map(|spec| spec.name.clone())
+                    .collect();
+                FollowsRow {
+                    url: routes::doc_url(kb, p),
+                    title: pd.title.clone(),
+                    id: pd.pattern_id.clone().unwrap_or_default(),
+                    missing,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+
+    let mut problems: Vec<ProblemRow> = kb
+        .problems()
+        .iter()
+        .filter(|p| p.path == shown_path)
+        .map(|p| ProblemRow {
+            severity: p.severity.as_str(),
+            kind: String::new(),
+            location: match p.line {
+                Some(l) => format!("line {l}"),
+                None => String::new(),
+            },
+            url: None,
+            message: p.message.clone(),
+            site: None,
+        })
+        .collect();
+    // Unresolved references that are not links (links are listed as broken links).
+    for r in kb.references_from(id).filter(|r| r.is_missing()) {
+        use docengine::refs::RefForm;
+        if matches!(r.form, RefForm::Prose | RefForm::FrontMatter) {
+            let suggestions = kb.suggest_patterns(&r.wanted_id(), 3);
+            let hint = if suggestions.is_empty() {
+                String::new()
+            } else {
+                format!(" Did you mean {}?", suggestions.join(", "))
+            };
+            problems.push(ProblemRow {
+                severity: "error",
+                kind: String::new(),
+                location: format!("line {}", r.line),
+                url: None,
+                message: format!("`{}` names no pattern.{hint}", r.raw),
+                site: None,
+            });
+        }
+    }
+
+    let in_folder = if is_index(&doc.path) {
+        folder_entries(
+            kb,
+            repo,
+            doc.path.rsplit_once('/').map_or("", |(d, _)| d),
+            Some(id),
+        )
+    } else {
+        Vec::new()
+    };
+
+    let site = doc
+        .site
+        .as_ref()
+        .map(|s| link(routes::site_url(s), s.clone(), ""));
+    let (kind, kind_label) = match doc.kind {
+        DocKind::Pattern => ("pattern", "Pattern"),
+        DocKind::Guide => ("guide", "Guide"),
+        DocKind::SiteDoc => ("site-doc", "Site doc"),
+        DocKind::Contract => ("contract", "Contract"),
+    };
+    let page = DocPage {
+        layout: layout(
+            st,
+            snap,
+            &doc.title,
+            if doc.site.is_some() {
+                "sites"
+            } else {
+                "patterns"
+            },
+        ),
+        kind,
+        kind_label,
+        title: doc.title.clone(),
+        show_title: !rendered.has_h1,
+        lead_title: rendered.lead_title,
+        html: rendered.html,
+        toc: rendered.toc,
+        crumbs: doc_crumbs,
+        pattern_id: doc.pattern_id.clone(),
+        category: doc
+            .category
+            .as_ref()
+            .filter(|_| doc.site.is_none())
+            .map(|c| link(category_url(kb, c), c.clone(), "")),
+        tags: doc.tags.clone(),
+        summary: doc.summary.clone(),
+        source: shown_path,
+        published: kb.published_url(doc),
+        forge: doc
+            .site
+            .is_none()
+            .then(|| kb.config.patterns.publication.forge_file_url(&doc.path))
+            .flatten(),
+        follower_sites,
+        followers: followers
+            .iter()
+            .map(|f| {
+                let fd = kb.doc(f.doc);
+                FollowerRow {
+                    site_url: routes::site_url(&f.site),
+                    site: f.site.clone(),
+                    url: routes::doc_url(kb, f.doc),
+                    title: fd.title.clone(),
+                    path: fd.path.clone(),
+                    line: f.line,
+                    form: browse::form_label(f.form),
+                    missing: f.missing().count(),
+                    values: f
+                        .values
+                        .iter()
+                        .map(|v| ValueCell {
+                            name: v.name.clone(),
+                            value: v.value.clone(),
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        declared: doc.declared_values.iter().map(|v| v.name.clone()).collect(),
+        related: if doc.site.is_none() {
+            kb.related_patterns(id)
+                .into_iter()
+                .map(|d| pattern_link(kb, d))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        follows,
+        broken: rendered.broken,
+        problems,
+        site,
+        in_folder,
+        contract: (doc.kind == DocKind::Contract)
+            .then(|| doc.site.as_deref().map(|s| contract_view(kb, s)))
+            .flatten(),
+        truncated: doc.truncated,
+        lines: doc.line_count(),
+    };
+    Html(StatusCode::OK, render_template(&page))
+}
+
+/// Sub-folders and docs directly in a folder (for listings and README pages).
+fn folder_entries(kb: &KnowledgeBase, repo: usize, dir: &str, skip: Option<DocId>) -> Vec<Link> {
+    let r = &kb.repos[repo];
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let mut out = Vec::new();
+    for d in r.dirs.range(prefix.clone()..) {
+        let Some(rest) = d.strip_prefix(&prefix) else {
+            break;
+        };
+        if rest.is_empty() || rest.contains('/') {
+            continue;
+        }
+        let inner = format!("{d}/");
+        let count = r
+            .files
+            .range(inner.clone()..)
+            .take_while(|f| f.starts_with(&inner))
+            .filter(|f| f.ends_with(".md"))
+            .count();
+        out.push(link(
+            routes::dir_url(kb, repo, d),
+            format!("{rest}/"),
+            format!("{count} docs"),
+        ));
+    }
+    for f in r.files.range(prefix.clone()..) {
+        let Some(rest) = f.strip_prefix(&prefix) else {
+            break;
+        };
+        if rest.contains('/') {
+            continue;
+        }
+        if let Some(id) = r.doc(f)
+            && Some(id) != skip
+        {
+            let d = kb.doc(id);
+            let note = d.pattern_id.clone().unwrap_or_else(|| rest.to_string());
+            out.push(link(routes::doc_url(kb, id), d.title.clone(), note));
+        }
+    }
+    out
+}
+
+fn human_size(n: u64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} B"),
+        n if n < 1024 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
+        n => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+fn dir_page(st: &AppState, snap: &Snapshot, repo: usize, path: &str) -> Html {
+    let kb = &snap.kb;
+    let r = &kb.repos[repo];
+    let entries = folder_entries(kb, repo, path, None);
+    let (dirs, docs): (Vec<Link>, Vec<Link>) =
+        entries.into_iter().partition(|l| l.title.ends_with('/'));
+    let dirs = dirs
+        .into_iter()
+        .map(|mut l| {
+            l.title.pop();
+            l
+        })
+        .collect();
+    let prefix = if path.is_empty() {
+        String::new()
+    } else {
+        format!("{path}/")
+    };
+    let files = r
+        .files
+        .range(prefix.clone()..)
+        .take_while(|f| f.starts_with(&prefix))
+        .filter(|f| !f[prefix.len()..].contains('/') && r.doc(f).is_none())
+        .map(|f| FileRow {
+            url: routes::file_url(kb, repo, f),
+            name: f[prefix.len()..].to_string(),
+            size: std::fs::metadata(r.root.join(f))
+                .map(|m| human_size(m.len()))
+                .unwrap_or_default(),
+        })
+        .collect();
+    let title = if path.is_empty() {
+        r.name.clone()
+    } else {
+        path.rsplit('/').next().unwrap_or(path).to_string()
+    };
+    let mut c = crumbs(kb, repo, path, false);
+    if path.is_empty() && r.site.is_none() {
+        c.clear();
+    }
+    let page = DirPage {
+        layout: layout(
+            st,
+            snap,
+            &title,
+            if r.site.is_some() {
+                "sites"
+            } else {
+                "patterns"
+            },
+        ),
+        title,
+        crumbs: c,
+        dirs,
+        docs,
+        files,
+    };
+    Html(StatusCode::OK, render_template(&page))
+}
+
+fn site_page(st: &AppState, snap: &Snapshot, site: &str) -> Html {
+    let kb = &snap.kb;
+    let Some(o) = browse::site_overview(kb, site) else {
+        return Html(StatusCode::NOT_FOUND, String::new());
+    };
+    let all = browse::problems(kb);
+    let mine: Vec<&ProblemEntry> = all
+        .iter()
+        .filter(|p| p.site.as_deref() == Some(site))
+        .collect();
+    let page = SitePage {
+        layout: layout(st, snap, site, "sites"),
+        name: site.to_string(),
+        title: o.title.clone().unwrap_or_default(),
+        path: o.path.clone(),
+        loaded: o.repo.loaded,
+        contract: contract_view(kb, site),
+        readme: o.readme.map(|d| routes::doc_url(kb, d)),
+        folders: {
+            let repo = kb.repos.iter().position(|r| r.name == site).unwrap_or(0);
+            folder_entries(kb, repo, "", None)
+                .into_iter()
+                .filter(|l| l.title.ends_with('/'))
+                .collect()
+        },
+        docs: o
+            .docs
+            .iter()
+            .map(|e| SiteDocRow {
+                url: routes::doc_url(kb, e.doc),
+                title: kb.doc(e.doc).title.clone(),
+                path: kb.doc(e.doc).path.clone(),
+                follows: e.follows.iter().map(|&p| pattern_link(kb, p)).collect(),
+            })
+            .collect(),
+        patterns: o.patterns.iter().map(|&p| pattern_link(kb, p)).collect(),
+        total_patterns: kb.pattern_count(),
+        unresolved: mine
+            .iter()
+            .filter(|p| p.kind == "unresolved-reference")
+            .map(|p| problem_row(kb, p))
+            .collect(),
+        problems: mine
+            .iter()
+            .filter(|p| p.kind != "unresolved-reference")
+            .map(|p| problem_row(kb, p))
+            .collect(),
+    };
+    Html(StatusCode::OK, render_template(&page))
+}

@@ -1,0 +1,335 @@
+//! The askama templates (in `templates/`) and the plain data they show. Pages build these
+//! from docengine's data; templates only lay out and escape.
+
+use askama::Template;
+use docengine::render::{BrokenLink, TocEntry};
+
+/// Filters the templates use besides askama's.
+pub mod filters {
+    use std::fmt::Display;
+
+    use askama::filters::Safe;
+
+    /// Escape a message and show its `backtick spans` as code.
+    pub fn ticks<T: Display>(s: T, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        let text = s.to_string();
+        let paired = text.matches('`').count() / 2 * 2;
+        let mut out = String::with_capacity(text.len() + 16);
+        for (i, part) in text.split('`').enumerate() {
+            let escaped = docengine::render::escape(part);
+            if i % 2 == 1 && i < paired {
+                out.push_str("<code>");
+                out.push_str(&escaped);
+                out.push_str("</code>");
+            } else {
+                if i > paired {
+                    // After an unmatched backtick: keep it as written.
+                    out.push('`');
+                }
+                out.push_str(&escaped);
+            }
+        }
+        Ok(Safe(out))
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn backticks_become_code_and_the_rest_is_escaped() {
+            let t = |s: &str| super::ticks(s, &()).unwrap().0;
+            assert_eq!(t("a `b` c"), "a <code>b</code> c");
+            assert_eq!(t("`<x>` and `y"), "<code>&lt;x&gt;</code> and `y");
+            assert_eq!(t("no ticks <b>"), "no ticks &lt;b&gt;");
+        }
+    }
+}
+
+/// What every page's frame shows.
+pub struct Layout {
+    /// `<title>`.
+    pub title: String,
+    /// The pattern repo's name (the brand in the header).
+    pub kb_name: String,
+    /// Which navigation entry is active: home, patterns, sites, coverage, problems, search.
+    pub nav: &'static str,
+    /// The search box's text.
+    pub query: String,
+    /// Why the last reload failed, if it did.
+    pub reload_error: Option<String>,
+    pub generation: u64,
+    pub css: String,
+    pub js: String,
+    pub problem_count: usize,
+    /// Live reload on?
+    pub live: bool,
+}
+
+/// A link with a title and a short note (path, id, count).
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub url: String,
+    pub title: String,
+    pub note: String,
+}
+
+/// One row of a problem list.
+#[derive(Debug, Clone)]
+pub struct ProblemRow {
+    pub severity: &'static str,
+    pub kind: String,
+    /// `path:line`.
+    pub location: String,
+    /// Where to see it (the doc page), if it is a doc.
+    pub url: Option<String>,
+    pub message: String,
+    pub site: Option<String>,
+}
+
+/// A card on the home page and the sites index.
+#[derive(Debug, Clone)]
+pub struct SiteCard {
+    pub name: String,
+    pub title: String,
+    pub url: String,
+    pub loaded: bool,
+    pub docs: usize,
+    pub patterns: usize,
+    /// ok, missing, invalid
+    pub contract: &'static str,
+    pub problems: usize,
+}
+
+/// A category with its patterns.
+#[derive(Debug, Clone)]
+pub struct CategoryCard {
+    pub name: String,
+    pub url: String,
+    pub count: usize,
+    pub items: Vec<Link>,
+    pub more: usize,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub patterns: usize,
+    pub guides_count: usize,
+    pub site_docs: usize,
+    pub references: usize,
+    pub readme: Option<String>,
+    pub published: Option<String>,
+    pub categories: Vec<CategoryCard>,
+    pub sites: Vec<SiteCard>,
+    pub problems: Vec<ProblemRow>,
+    pub guides: Vec<Link>,
+}
+
+/// A value in the "followed by" panel.
+#[derive(Debug, Clone)]
+pub struct ValueCell {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// A site doc that follows the pattern shown.
+#[derive(Debug, Clone)]
+pub struct FollowerRow {
+    pub site: String,
+    pub site_url: String,
+    pub url: String,
+    pub title: String,
+    pub path: String,
+    pub line: u32,
+    pub form: &'static str,
+    pub values: Vec<ValueCell>,
+    pub missing: usize,
+}
+
+/// A pattern a site doc follows.
+#[derive(Debug, Clone)]
+pub struct FollowsRow {
+    pub url: String,
+    pub title: String,
+    pub id: String,
+    /// Values the pattern asks for that this doc does not supply.
+    pub missing: Vec<String>,
+}
+
+/// A contact of a contract.
+#[derive(Debug, Clone)]
+pub struct ContactRow {
+    pub name: String,
+    pub method: String,
+    pub address: String,
+    pub cc: String,
+}
+
+/// A site's contract as shown.
+#[derive(Debug, Clone)]
+pub struct ContractView {
+    /// ok, missing, invalid
+    pub status: &'static str,
+    pub message: Option<String>,
+    pub form: &'static str,
+    pub contacts: Vec<ContactRow>,
+    pub other: Vec<(String, String)>,
+    pub routes: Vec<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "doc.html")]
+pub struct DocPage {
+    pub layout: Layout,
+    /// pattern, guide, site-doc, contract
+    pub kind: &'static str,
+    pub kind_label: &'static str,
+    pub title: String,
+    /// Print the title (the body has no level-1 heading).
+    pub show_title: bool,
+    /// The body's leading level-1 heading (sanitized HTML) and its anchor.
+    pub lead_title: Option<(String, String)>,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub crumbs: Vec<Link>,
+    pub pattern_id: Option<String>,
+    pub category: Option<Link>,
+    pub tags: Vec<String>,
+    pub summary: Option<String>,
+    pub source: String,
+    pub published: Option<String>,
+    pub forge: Option<String>,
+    pub followers: Vec<FollowerRow>,
+    pub follower_sites: usize,
+    pub declared: Vec<String>,
+    pub related: Vec<Link>,
+    pub follows: Vec<FollowsRow>,
+    pub broken: Vec<BrokenLink>,
+    pub problems: Vec<ProblemRow>,
+    pub site: Option<Link>,
+    pub in_folder: Vec<Link>,
+    pub contract: Option<ContractView>,
+    pub truncated: bool,
+    pub lines: u32,
+}
+
+/// One doc of a site, with the patterns it follows.
+#[derive(Debug, Clone)]
+pub struct SiteDocRow {
+    pub url: String,
+    pub title: String,
+    pub path: String,
+    pub follows: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "site.html")]
+pub struct SitePage {
+    pub layout: Layout,
+    pub name: String,
+    pub title: String,
+    pub path: String,
+    pub loaded: bool,
+    pub contract: ContractView,
+    pub readme: Option<String>,
+    /// Top-level folders of the repo.
+    pub folders: Vec<Link>,
+    pub docs: Vec<SiteDocRow>,
+    pub patterns: Vec<Link>,
+    pub total_patterns: usize,
+    pub unresolved: Vec<ProblemRow>,
+    pub problems: Vec<ProblemRow>,
+}
+
+#[derive(Template)]
+#[template(path = "sites.html")]
+pub struct SitesPage {
+    pub layout: Layout,
+    pub sites: Vec<SiteCard>,
+}
+
+#[derive(Template)]
+#[template(path = "patterns.html")]
+pub struct PatternsPage {
+    pub layout: Layout,
+    pub total: usize,
+    pub categories: Vec<CategoryCard>,
+    pub guides: Vec<Link>,
+}
+
+/// A file in a folder listing.
+#[derive(Debug, Clone)]
+pub struct FileRow {
+    pub url: String,
+    pub name: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "dir.html")]
+pub struct DirPage {
+    pub layout: Layout,
+    pub title: String,
+    pub crumbs: Vec<Link>,
+    pub dirs: Vec<Link>,
+    pub docs: Vec<Link>,
+    pub files: Vec<FileRow>,
+}
+
+/// A category row of the coverage summary.
+#[derive(Debug, Clone)]
+pub struct CoverageCategory {
+    pub name: String,
+    pub url: String,
+    pub patterns: usize,
+    /// Per site: (followed, percent).
+    pub cells: Vec<(usize, u32)>,
+    pub selected: bool,
+}
+
+/// A pattern row of the coverage matrix.
+#[derive(Debug, Clone)]
+pub struct CoverageRowView {
+    pub url: String,
+    pub title: String,
+    pub id: String,
+    pub category: String,
+    /// Per site: the docs that follow the pattern.
+    pub cells: Vec<Vec<Link>>,
+    pub count: usize,
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+pub struct CoveragePage {
+    pub layout: Layout,
+    pub sites: Vec<Link>,
+    pub categories: Vec<CoverageCategory>,
+    pub selected: Option<String>,
+    pub rows: Vec<CoverageRowView>,
+    /// Rows left out (the matrix is shown per category for big KBs).
+    pub hidden_rows: usize,
+    pub unfollowed: Vec<Link>,
+    pub orphans: Vec<(Link, Vec<Link>)>,
+    pub total_patterns: usize,
+}
+
+#[derive(Template)]
+#[template(path = "problems.html")]
+pub struct ProblemsPage {
+    pub layout: Layout,
+    pub site: Option<String>,
+    pub sites: Vec<Link>,
+    pub rows: Vec<ProblemRow>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub struct NotFoundPage {
+    pub layout: Layout,
+    pub path: String,
+    pub suggestions: Vec<Link>,
+}
