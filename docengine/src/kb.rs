@@ -832,3 +832,149 @@ mod tests {
         assert!(kb.suggest_patterns("service-portal-pattern", 3).is_empty());
     }
 }
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn refresh_rereads_only_changed_files_and_sees_adds_and_deletes() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+        );
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        write(r, "netstack/docs/b-pattern.md", "# B\n");
+        write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
+        write(
+            r,
+            "cf/.wip-contract.md",
+            "## Contact Method\n\n- **Action recommendations:** Email to a@cf.org\n",
+        );
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
+
+        // Change a site doc (size changes, so the change is seen even within one mtime tick).
+        write(
+            r,
+            "cf/docs/x.md",
+            "# X\n\nper netstack b-pattern, now with more words\n",
+        );
+        write(r, "netstack/docs/c-pattern.md", "# C\n");
+        std::fs::remove_file(r.join("netstack/docs/a-pattern.md")).unwrap();
+        let kb2 = kb.refresh().unwrap();
+        let t = kb2.timings();
+        assert_eq!(t.files_read, 2, "{t:?}");
+        assert_eq!(t.files_reused, 2, "{t:?}");
+        assert!(kb2.pattern("a-pattern").is_none());
+        assert!(kb2.pattern("c-pattern").is_some());
+        assert_eq!(kb2.followers(kb2.pattern("b-pattern").unwrap()).len(), 1);
+        // The old snapshot is untouched.
+        assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
+        assert!(kb2.contract("cf").unwrap().contract().is_some());
+    }
+
+    #[test]
+    fn resolve_link_covers_every_target_kind() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+        );
+        write(r, "netstack/docs/lan/README.md", "# LAN\n\n## Steps\n");
+        write(r, "netstack/docs/lan/v-pattern.md", "# V\n\n## Steps\n");
+        write(r, "netstack/docs/tools/run.sh", "echo\n");
+        write(r, "cf/docs/x.md", "# X\n\n## Here\n");
+        write(r, "cf/docs/y.md", "# Y\n");
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = kb.find("cf", "docs/x.md").unwrap();
+        let v = kb.find("netstack", "docs/lan/v-pattern.md").unwrap();
+        let lan = kb.find("netstack", "docs/lan/README.md").unwrap();
+        let y = kb.find("cf", "docs/y.md").unwrap();
+        assert_eq!(
+            kb.resolve_link(x, "./y.md"),
+            LinkTarget::Doc {
+                id: y,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "y.md#nope"),
+            LinkTarget::Doc {
+                id: y,
+                anchor: Some("nope".into()),
+                anchor_ok: false
+            }
+        );
+        assert!(matches!(
+            kb.resolve_link(x, "./missing.md"),
+            LinkTarget::Missing { .. }
+        ));
+        assert_eq!(
+            kb.resolve_link(x, "#here"),
+            LinkTarget::SameDoc {
+                anchor: "here".into(),
+                ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "#gone"),
+            LinkTarget::SameDoc {
+                anchor: "gone".into(),
+                ok: false
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "https://example.org/"),
+            LinkTarget::External
+        );
+        assert_eq!(kb.resolve_link(x, "mailto:a@b.org"), LinkTarget::External);
+        assert_eq!(
+            kb.resolve_link(x, "https://n.org/docs/lan/v-pattern/#steps"),
+            LinkTarget::Doc {
+                id: v,
+                anchor: Some("steps".into()),
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "https://n.org/docs/lan/"),
+            LinkTarget::Doc {
+                id: lan,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "../../netstack/docs/lan"),
+            LinkTarget::Doc {
+                id: lan,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "../../netstack/docs/tools/run.sh"),
+            LinkTarget::File {
+                repo: 0,
+                path: "docs/tools/run.sh".into()
+            }
+        );
+        assert!(matches!(
+            kb.resolve_link(x, "https://n.org/docs/lan/w-pattern/"),
+            LinkTarget::Missing { .. }
+        ));
+    }
+}
