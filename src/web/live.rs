@@ -197,7 +197,7 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
 
 /// Build the next KB: a refresh of the current one, or (after a config change) a full load.
 /// Returns the KB to serve (if any) and the error to show (if any).
-fn reload(
+pub(super) fn reload(
     current: &KnowledgeBase,
     dir: &Path,
     config_changed: bool,

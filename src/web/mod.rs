@@ -23,6 +23,8 @@ mod files;
 mod live;
 mod pages;
 mod state;
+#[cfg(test)]
+mod tests;
 mod views;
 
 use std::net::SocketAddr;
