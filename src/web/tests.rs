@@ -365,6 +365,8 @@ async fn hostile_markdown_cannot_run_script() {
     );
     let kb = KnowledgeBase::load(Config::load(dir.path()).unwrap()).unwrap();
     let (_, app) = app_for(kb);
+    let tags = regex::Regex::new(r"<[a-z][^>]*>").unwrap();
+    let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
     for uri in [
         "/sites/wf/docs/evil.md",
         "/docs/ops/backup/backup-cron-pattern/",
@@ -379,8 +381,6 @@ async fn hostile_markdown_cannot_run_script() {
         // Our own script tag is the only one.
         assert_eq!(lower.matches("<script").count(), 1, "{uri}: {}", r.body);
         // Hostile text may appear escaped; it must never become markup.
-        let tags = regex::Regex::new(r"<[a-z][^>]*>").unwrap();
-        let handler = regex::Regex::new(r"\son[a-z]+\s*=").unwrap();
         for tag in tags.find_iter(&lower).map(|m| m.as_str()) {
             assert!(!handler.is_match(tag), "{uri}: event handler in {tag}");
             for bad in ["javascript:", "data:text", "style=", "evil.example"] {
