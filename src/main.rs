@@ -55,8 +55,17 @@ pub mod exit {
     pub const USAGE: u8 = 2;
 }
 
-fn init_logging(cli: &Cli, default: &str) {
+/// Set up logging on stderr. `background` writes from a separate thread (the server logs a
+/// line per request; request threads must not wait on stderr); keep the returned guard alive
+/// until exit so buffered lines are flushed.
+fn init_logging(
+    cli: &Cli,
+    default: &str,
+    background: bool,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
     let level = if cli.quiet {
         "error"
     } else {
@@ -68,21 +77,28 @@ fn init_logging(cli: &Cli, default: &str) {
     };
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{level},tantivy=warn")));
+    let (writer, guard) = if background {
+        let (w, g) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .finish(std::io::stderr());
+        (BoxMakeWriter::new(w), Some(g))
+    } else {
+        (BoxMakeWriter::new(std::io::stderr), None)
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .with_target(false)
         .compact()
         .try_init();
+    guard
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let default_level = match cli.command {
-        Command::Serve(_) => "info",
-        _ => "warn",
-    };
-    init_logging(&cli, default_level);
+    let serving = matches!(cli.command, Command::Serve(_));
+    let _log_guard = init_logging(&cli, if serving { "info" } else { "warn" }, serving);
     let result = match &cli.command {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),

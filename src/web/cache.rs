@@ -119,8 +119,9 @@ pub fn etag_matches(headers: &HeaderMap, a: &HeaderValue, b: &HeaderValue) -> bo
         .any(|t| t == "*" || t.as_bytes() == a.as_bytes() || t.as_bytes() == b.as_bytes())
 }
 
+/// Weighs cached pages by their bytes.
 #[derive(Clone)]
-struct ByBytes;
+pub struct ByBytes;
 
 impl Weighter<String, Arc<CachedPage>> for ByBytes {
     fn weight(&self, _key: &String, page: &Arc<CachedPage>) -> u64 {
@@ -140,10 +141,24 @@ impl PageCache {
         self.0.get(key)
     }
 
-    pub fn insert(&self, key: String, page: Arc<CachedPage>) {
-        self.0.insert(key, page);
+    /// The cached page, or a guard that makes this caller the only one rendering it: other
+    /// requests for the same page wait for [`PageGuard::insert`] instead of rendering it too
+    /// (after a reload, 64 connections asking for one page render it once). Dropping the
+    /// guard without inserting lets the next waiter render.
+    pub async fn get_or_guard(&self, key: &str) -> Result<Arc<CachedPage>, PageGuard<'_>> {
+        self.0.get_value_or_guard_async(key).await
     }
 }
+
+/// The right to render one page into the cache (see [`PageCache::get_or_guard`]).
+pub type PageGuard<'a> = quick_cache::sync::PlaceholderGuard<
+    'a,
+    String,
+    Arc<CachedPage>,
+    ByBytes,
+    quick_cache::DefaultHashBuilder,
+    quick_cache::sync::DefaultLifecycle<String, Arc<CachedPage>>,
+>;
 
 #[cfg(test)]
 mod tests {

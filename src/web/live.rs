@@ -17,7 +17,7 @@ use notify_debouncer_full::notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::sync::mpsc;
 
-use super::state::AppState;
+use super::state::{AppState, Snapshot};
 
 /// How long the watcher waits for a burst of writes (an editor saving, `git checkout`) to
 /// settle before reloading.
@@ -100,6 +100,15 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
         debouncer.watch(r, RecursiveMode::Recursive)?;
     }
     tracing::info!(roots = ?watched, "watching for changes");
+    // Reloads run on one low-priority thread: on a big KB a refresh is seconds of CPU, and
+    // the cores belong to the requests being served meanwhile.
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "netstack-reload".into())
+            .start_handler(|_| lower_priority())
+            .build()?,
+    );
 
     Ok(tokio::spawn(async move {
         let mut config_error: Option<String> = None;
@@ -150,8 +159,11 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
             let started = Instant::now();
             let current = state.snapshot().kb.clone();
             let dir = config.root.clone();
-            let outcome =
-                tokio::task::spawn_blocking(move || reload(&current, &dir, config_changed)).await;
+            let reload_pool = Arc::clone(&pool);
+            let outcome = tokio::task::spawn_blocking(move || {
+                reload_pool.install(|| reload(&current, &dir, config_changed))
+            })
+            .await;
             let Ok((kb, error)) = outcome else {
                 tracing::error!("reload task failed");
                 continue;
@@ -161,7 +173,8 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
                 (Some(kb), error) => {
                     let new_config = (*kb.config).clone();
                     let docs = kb.docs.len();
-                    let g = state.publish_with(Arc::new(kb), error.clone());
+                    let (g, old) = state.publish_with(Arc::new(kb), error.clone());
+                    retire(old, Arc::clone(&pool));
                     let roots = watch_roots(&new_config);
                     if roots != watched {
                         for r in &watched {
@@ -186,13 +199,27 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
                 (None, error) => {
                     let msg = error.unwrap_or_else(|| "reload failed".into());
                     tracing::warn!("reload failed, still serving the previous version: {msg}");
-                    state.publish_error(msg)
+                    let (g, old) = state.publish_error(msg);
+                    retire(old, Arc::clone(&pool));
+                    g
                 }
             };
             state.after_reload(generation).await;
         }
         drop(debouncer);
     }))
+}
+
+/// Drop a replaced snapshot on the reload thread once the requests still using it are done,
+/// so no request thread pays for freeing a big KB.
+fn retire(old: Arc<Snapshot>, pool: Arc<rayon::ThreadPool>) {
+    tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Arc::strong_count(&old) > 1 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        pool.install(move || drop(old));
+    });
 }
 
 /// Build the next KB: a refresh of the current one, or (after a config change) a full load.
@@ -216,6 +243,15 @@ pub(super) fn reload(
     match current.refresh() {
         Ok(kb) => (Some(kb), config_error),
         Err(e) => (None, Some(config_error.unwrap_or_else(|| e.to_string()))),
+    }
+}
+
+/// Make the calling thread yield to request threads (Linux: niceness is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `0` names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

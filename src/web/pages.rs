@@ -44,9 +44,10 @@ pub async fn cached(
     render: impl FnOnce(&AppState, &Snapshot) -> Html + Send + 'static,
 ) -> Response<Body> {
     let snap = state.snapshot();
-    if let Some(page) = snap.pages.get(key) {
-        return page.respond(headers);
-    }
+    let guard = match snap.pages.get_or_guard(key).await {
+        Ok(page) => return page.respond(headers),
+        Err(guard) => guard,
+    };
     let st = state.clone();
     let for_render = Arc::clone(&snap);
     let Html(status, html) =
@@ -59,15 +60,19 @@ pub async fn cached(
         };
     let page = Arc::new(CachedPage::new(status, "text/html; charset=utf-8", html));
     if status == StatusCode::OK {
-        snap.pages.insert(key.to_string(), Arc::clone(&page));
+        let _ = guard.insert(Arc::clone(&page));
     }
     page.respond(headers)
 }
 
 fn cache_key(uri: &Uri) -> String {
+    cache_key_str(uri).to_string()
+}
+
+fn cache_key_str(uri: &Uri) -> &str {
     uri.path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| uri.path().to_string())
+        .map(|p| p.as_str())
+        .unwrap_or_else(|| uri.path())
 }
 
 /// The frame of every page.
@@ -543,6 +548,10 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
             .into_response();
     }
     let snap = state.snapshot();
+    // The hot path: a page this snapshot already rendered.
+    if let Some(page) = snap.pages.get(cache_key_str(req.uri())) {
+        return page.respond(req.headers());
+    }
     let path = req.uri().path().to_string();
     let route = routes::locate(&snap.kb, &path);
     match route {

@@ -75,23 +75,30 @@ impl AppState {
         self.0.snapshot.load_full()
     }
 
-    /// Serve a new KB from now on, with the reload error to show (if any).
-    pub fn publish_with(&self, kb: Arc<KnowledgeBase>, error: Option<String>) -> u64 {
+    /// Serve a new KB from now on, with the reload error to show (if any). Returns the new
+    /// generation and the snapshot it replaced (drop that off the request threads: freeing
+    /// a big KB takes a while).
+    pub fn publish_with(
+        &self,
+        kb: Arc<KnowledgeBase>,
+        error: Option<String>,
+    ) -> (u64, Arc<Snapshot>) {
         self.swap(kb, error)
     }
 
     /// Keep serving the current KB but show why the reload failed.
-    pub fn publish_error(&self, error: String) -> u64 {
+    pub fn publish_error(&self, error: String) -> (u64, Arc<Snapshot>) {
         let kb = Arc::clone(&self.snapshot().kb);
         self.swap(kb, Some(error))
     }
 
-    fn swap(&self, kb: Arc<KnowledgeBase>, error: Option<String>) -> u64 {
+    fn swap(&self, kb: Arc<KnowledgeBase>, error: Option<String>) -> (u64, Arc<Snapshot>) {
         let generation = self.0.next_generation.fetch_add(1, Ordering::SeqCst);
-        self.0
+        let old = self
+            .0
             .snapshot
-            .store(Arc::new(Snapshot::new(kb, generation, error)));
-        generation
+            .swap(Arc::new(Snapshot::new(kb, generation, error)));
+        (generation, old)
     }
 
     /// After a new snapshot is served: tell open browsers.

@@ -427,7 +427,7 @@ async fn a_failed_reload_keeps_the_old_kb_and_says_why() {
     let (kb, err) = super::live::reload(&current, dir.path(), true);
     let err = err.expect("config error reported");
     assert!(err.contains("netstack.toml"), "{err}");
-    state.publish_with(Arc::new(kb.expect("docs still refreshed")), Some(err));
+    let _ = state.publish_with(Arc::new(kb.expect("docs still refreshed")), Some(err));
     let r = get(&app, "/docs/a-pattern/").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("Reload failed"), "no banner");
@@ -437,7 +437,7 @@ async fn a_failed_reload_keeps_the_old_kb_and_says_why() {
     let current = state.snapshot().kb.clone();
     let (kb, err) = super::live::reload(&current, dir.path(), true);
     assert!(err.is_none());
-    state.publish_with(Arc::new(kb.unwrap()), None);
+    let _ = state.publish_with(Arc::new(kb.unwrap()), None);
     assert!(!get(&app, "/").await.body.contains("Reload failed"));
 }
 
@@ -454,7 +454,7 @@ async fn event_stream_says_hello_with_the_generation() {
     let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
     let text = String::from_utf8_lossy(&first);
     assert!(text.contains("event: hello"), "{text}");
-    let g = state.publish_with(state.snapshot().kb.clone(), None);
+    let (g, _) = state.publish_with(state.snapshot().kb.clone(), None);
     state.notify(g);
     let next = body.frame().await.unwrap().unwrap().into_data().unwrap();
     let text = String::from_utf8_lossy(&next);
