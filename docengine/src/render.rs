@@ -293,6 +293,15 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
     let mut lead: Option<(usize, bool)> = None;
     let mut lead_events: Vec<Event> = Vec::new();
     let mut first = true;
+    let mentions: Vec<Mention> = kb
+        .references_from(id)
+        .filter(|r| r.form == crate::refs::RefForm::Prose)
+        .map(|r| Mention {
+            line: r.line,
+            raw: r.raw.clone(),
+            target: r.doc(),
+        })
+        .collect();
 
     for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
         if first {
@@ -426,10 +435,21 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
                     format!("<span class=\"{c}\">{mark}</span> ").into(),
                 ));
             }
-            Event::Text(t) if !in_code && in_link == 0 && t.contains("://") => {
-                out.push(Event::InlineHtml(
-                    linkify(kb, id, &t, &lines, range.start, &mut broken).into(),
-                ));
+            Event::Text(t) if !in_code && in_link == 0 => {
+                let span = (
+                    lines.at(range.start),
+                    lines.at(range.end.max(range.start + 1) - 1),
+                );
+                let mentioned = mentions
+                    .iter()
+                    .any(|m| m.line >= span.0 && m.line <= span.1 && t.contains(m.raw.as_str()));
+                if t.contains("://") || mentioned {
+                    out.push(Event::InlineHtml(
+                        linkify(kb, id, &t, span, &mentions, &mut broken).into(),
+                    ));
+                } else {
+                    out.push(Event::Text(t));
+                }
             }
             Event::Html(h) => {
                 out.push(Event::Html(rewrite_html(kb, id, &h).into()));
@@ -507,34 +527,87 @@ fn image_html(shown: &Shown, title: &str, alt: &str) -> String {
     s
 }
 
-/// Turn bare URLs in a text run into links (GitHub does; pulldown-cmark does not).
+/// A pattern named in prose ("per netstack backup-cron-pattern"), to be shown as a link.
+struct Mention {
+    line: u32,
+    raw: String,
+    target: Option<DocId>,
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '-' || c == '_'
+}
+
+/// Turn bare URLs (GitHub does; pulldown-cmark does not) and pattern mentions in a text run
+/// into links. `lines` are the source lines the run spans.
+#[allow(clippy::too_many_arguments)]
 fn linkify(
     kb: &KnowledgeBase,
     from: DocId,
     text: &str,
-    lines: &Lines,
-    offset: usize,
+    lines: (u32, u32),
+    mentions: &[Mention],
     broken: &mut Vec<BrokenLink>,
 ) -> String {
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut last = 0;
+    // (start, end, how to show it)
+    let mut found: Vec<(usize, usize, Shown)> = Vec::new();
     for m in BARE_URL.find_iter(text) {
         let url = m
             .as_str()
             .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
-        out.push_str(&escape(&text[last..m.start()]));
         let shown = show_link(kb, from, url, LinkType::Autolink);
         if let Some(reason) = &shown.broken {
             broken.push(BrokenLink {
-                line: lines.at(offset),
+                line: lines.0,
                 target: url.to_string(),
                 reason: reason.clone(),
             });
         }
+        found.push((m.start(), m.start() + url.len(), shown));
+    }
+    for mention in mentions
+        .iter()
+        .filter(|m| m.line >= lines.0 && m.line <= lines.1)
+    {
+        for (at, _) in text.match_indices(mention.raw.as_str()) {
+            let end = at + mention.raw.len();
+            let bounded = !text[..at].chars().next_back().is_some_and(is_word)
+                && !text[end..].chars().next().is_some_and(is_word);
+            if !bounded || found.iter().any(|(s, e, _)| at < *e && end > *s) {
+                continue;
+            }
+            let shown = match mention.target {
+                Some(doc) => Shown {
+                    href: routes::doc_url(kb, doc),
+                    class: class::INTERNAL,
+                    tip: Some(kb.doc(doc).title.clone()),
+                    broken: None,
+                },
+                None => Shown {
+                    href: search_url(&mention.raw),
+                    class: class::MISSING,
+                    tip: Some(format!(
+                        "No pattern `{}` in the pattern repo. Click to search for it.",
+                        mention.raw
+                    )),
+                    broken: None,
+                },
+            };
+            found.push((at, end, shown));
+        }
+    }
+    found.sort_by_key(|(s, _, _)| *s);
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut last = 0;
+    for (start, end, shown) in found {
+        if start < last {
+            continue;
+        }
+        out.push_str(&escape(&text[last..start]));
         out.push_str(&open_a(&shown));
-        out.push_str(&escape(url));
+        out.push_str(&escape(&text[start..end]));
         out.push_str("</a>");
-        last = m.start() + url.len();
+        last = end;
     }
     out.push_str(&escape(&text[last..]));
     out
@@ -694,6 +767,32 @@ mod tests {
             assert!(!h.contains(bad), "{bad} survived in {h}");
         }
         assert!(h.contains("ns-ext-img"), "{h}");
+    }
+
+    #[test]
+    fn pattern_mentions_in_prose_become_links() {
+        let r = render(
+            "# Backup\n\nBackups here run per netstack backup-cron-pattern, and `backup-cron-pattern`\nin code stays code. Also per netstack grafana-dashboard-pattern.\n",
+        );
+        assert_eq!(
+            r.html
+                .matches("href=\"/docs/ops/backup/backup-cron-pattern/\"")
+                .count(),
+            1,
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<code>backup-cron-pattern</code>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("class=\"ns-missing\"")
+                && r.html.contains(">grafana-dashboard-pattern</a>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

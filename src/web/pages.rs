@@ -559,7 +559,17 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
             let root = snap.kb.repos[repo].root.clone();
             match files::serve(&root, &rel, req).await {
                 Some(r) => r,
-                None => not_found(&state, &path, req_headers_empty()).await,
+                None => not_found(&state, &path, HeaderMap::new()).await,
+            }
+        }
+        Some(Route::Doc(id)) if req.uri().query() == Some("raw") => {
+            // The markdown source of a doc, as plain text.
+            let doc = snap.kb.doc(id);
+            let root = snap.kb.repo_of(doc).root.clone();
+            let rel = doc.path.clone();
+            match files::serve(&root, &rel, req).await {
+                Some(r) => r,
+                None => not_found(&state, &path, HeaderMap::new()).await,
             }
         }
         Some(route) => {
@@ -583,10 +593,6 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
             not_found(&state, &path, headers).await
         }
     }
-}
-
-fn req_headers_empty() -> HeaderMap {
-    HeaderMap::new()
 }
 
 fn decoded(p: &str) -> String {
@@ -694,7 +700,7 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId) -> Html {
         doc_crumbs.pop();
     }
 
-    let followers = if doc.kind == DocKind::Pattern {
+    let followers = if doc.site.is_none() {
         browse::followers(kb, id)
     } else {
         Vec::new()
@@ -813,6 +819,7 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId) -> Html {
         tags: doc.tags.clone(),
         summary: doc.summary.clone(),
         source: shown_path,
+        raw_url: format!("{}?raw", routes::doc_url(kb, id)),
         published: kb.published_url(doc),
         forge: doc
             .site

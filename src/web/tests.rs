@@ -282,6 +282,9 @@ async fn raw_files_are_served_safely() {
     assert_eq!(r.headers[header::CONTENT_TYPE], "image/svg+xml");
     let r = get(&app, "/docs/ops/tools/nsh.sh").await;
     assert_eq!(r.status, StatusCode::OK);
+    let r = get(&app, "/docs/ops/backup/backup-cron-pattern/?raw").await;
+    assert_eq!(r.headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+    assert!(r.body.starts_with("---\ntitle:"), "{}", r.body);
 }
 
 #[tokio::test]

@@ -198,6 +198,8 @@ pub struct DocPage {
     pub tags: Vec<String>,
     pub summary: Option<String>,
     pub source: String,
+    /// The markdown source as plain text.
+    pub raw_url: String,
     pub published: Option<String>,
     pub forge: Option<String>,
     pub followers: Vec<FollowerRow>,
