@@ -40,6 +40,9 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Write a commented netstack.toml for existing checkouts into the current folder.
     Init(cmd::init::Args),
+    /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
+    /// broken links, contracts, values. The CI gate.
+    Lint(cmd::lint::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
+        Command::Lint(args) => cmd::lint::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
