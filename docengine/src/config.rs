@@ -375,7 +375,7 @@ impl Config {
                 file,
                 None,
                 format!(
-                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.5)"
+                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.4)"
                 ),
             ));
         }

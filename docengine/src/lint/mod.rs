@@ -38,7 +38,7 @@ use crate::kb::{DocId, KnowledgeBase};
 use crate::problem::Severity;
 
 /// Default of `[lint] similarity_threshold`.
-pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 0.5;
+pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 0.4;
 /// Default of `[lint] min_block_words`.
 pub const DEFAULT_MIN_BLOCK_WORDS: usize = 30;
 /// Default of `[lint] procedure_min_steps`.
