@@ -168,7 +168,8 @@ block's fingerprints that also occur in the pattern doc. Blocks shorter than \
 `min_block_words` (default 30) and phrases that occur in many pattern docs (shared table \
 headers, licence lines) never count.",
         example: "`wf/docs/backup.md` pastes the \"How it works\" section of \
-`backup-cron-pattern`, with the target IP changed to the site's:\n\n```text\nerror[duplicate-content]: lines 7-18 copy netstack docs/ops/backup/backup-cron-pattern.md:21-34 (similarity 0.78)\n```",
+`backup-cron-pattern`, sentences reworded and the NAS address and times changed to the \
+site's:\n\n```text\nerror[duplicate-content]: lines 15-80 copy netstack docs/ops/backup/backup-cron-pattern.md:24-123 (similarity 0.62, 472 words)\n  --> wf/docs/backup.md:15:1\n```",
         fix: "Delete the copied text, link the pattern (`Follows netstack \
 [backup-cron-pattern](https://netstack.org/docs/ops/backup/backup-cron-pattern/)`) and keep only \
 this site's values (a `## Values` table). If the pattern is missing something the site needed, \
