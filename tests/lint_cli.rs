@@ -607,3 +607,30 @@ fn messy_site_front_matter_links_and_contracts() {
             .contains("front matter does not parse")
     );
 }
+
+#[test]
+fn docs_describe_every_rule_as_explain_does() {
+    let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lint.md"))
+        .unwrap();
+    let out = netstack().args(["lint", "--list-rules"]).output().unwrap();
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    for line in list.lines().skip(1).take_while(|l| !l.is_empty()) {
+        let mut cols = line.split_whitespace();
+        let (id, default) = (cols.next().unwrap(), cols.next().unwrap());
+        assert!(
+            docs.contains(&format!("### `{id}`")),
+            "docs/lint.md lacks {id}"
+        );
+        let explain = netstack().args(["lint", "--explain", id]).output().unwrap();
+        let explain = String::from_utf8_lossy(&explain.stdout).into_owned();
+        let summary = explain.lines().nth(4).unwrap();
+        assert!(
+            docs.contains(summary),
+            "docs/lint.md is out of date for {id}: {summary}"
+        );
+        assert!(
+            docs.contains(&format!("| [`{id}`](#{id}) | {default} |")),
+            "rule table row for {id}"
+        );
+    }
+}

@@ -37,6 +37,8 @@ const MAX_GAP: usize = 1;
 pub struct PatternIndex {
     /// `(hash, doc number, byte offset in the doc's text)`, sorted.
     entries: Vec<(u64, u32, u32)>,
+    /// `buckets[b]..buckets[b + 1]` are the entries whose hash has top 16 bits `b`.
+    buckets: Vec<u32>,
     /// Doc number → KB doc id.
     docs: Vec<DocId>,
     /// Fingerprints found in more than this many docs are boilerplate.
@@ -91,7 +93,15 @@ impl PatternIndex {
             i = j;
         }
         keep.shrink_to_fit();
+        let mut buckets = vec![0u32; (1 << 16) + 1];
+        for e in &keep {
+            buckets[(e.0 >> 48) as usize + 1] += 1;
+        }
+        for b in 1..buckets.len() {
+            buckets[b] += buckets[b - 1];
+        }
         PatternIndex {
+            buckets,
             entries: keep,
             docs: docs.to_vec(),
             max_df,
@@ -99,9 +109,11 @@ impl PatternIndex {
     }
 
     fn lookup(&self, hash: u64) -> &[(u64, u32, u32)] {
-        let start = self.entries.partition_point(|e| e.0 < hash);
-        let end = start + self.entries[start..].partition_point(|e| e.0 == hash);
-        &self.entries[start..end]
+        let b = (hash >> 48) as usize;
+        let bucket = &self.entries[self.buckets[b] as usize..self.buckets[b + 1] as usize];
+        let start = bucket.partition_point(|e| e.0 < hash);
+        let end = start + bucket[start..].partition_point(|e| e.0 == hash);
+        &bucket[start..end]
     }
 
     /// Number of fingerprints held.

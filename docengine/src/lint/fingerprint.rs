@@ -61,14 +61,19 @@ fn normalize(raw: &str) -> Option<u64> {
         // IPs, times, ports, sizes, versions, names with digits (nas01, wg0).
         return Some(placeholder("<num>"));
     }
-    let lower = t.to_lowercase();
+    let lower: std::borrow::Cow<'_, str> =
+        if t.bytes().any(|b| b.is_ascii_uppercase()) || !t.is_ascii() {
+            std::borrow::Cow::Owned(t.to_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(t)
+        };
     if is_stop(&lower) {
         return None;
     }
     let stem = if lower.len() > 4 && lower.ends_with('s') && !lower.ends_with("ss") {
         &lower[..lower.len() - 1]
     } else {
-        lower.as_str()
+        &lower[..]
     };
     Some(xxh3_64(stem.as_bytes()))
 }

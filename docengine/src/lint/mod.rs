@@ -211,19 +211,20 @@ pub fn lint(
             .filter(|&i| names.contains(&kb.repos[i].name))
             .collect(),
     };
+    let mut by_repo: std::collections::HashMap<&str, Vec<DocId>> = Default::default();
+    for (id, d) in kb.docs.iter().enumerate() {
+        if !settings.excluded(&d.path) {
+            by_repo.entry(d.repo.as_str()).or_default().push(id);
+        }
+    }
     let linted: Vec<(usize, Vec<DocId>)> = repo_idx
         .iter()
         .filter(|&&i| kb.repos[i].loaded)
         .map(|&i| {
-            let repo = &kb.repos[i];
-            let docs: Vec<DocId> = kb
-                .docs
-                .iter()
-                .enumerate()
-                .filter(|(_, d)| d.repo == repo.name && d.site == repo.site)
-                .filter(|(_, d)| !settings.excluded(&d.path))
-                .map(|(id, _)| id)
-                .collect();
+            let docs = by_repo
+                .get(kb.repos[i].name.as_str())
+                .cloned()
+                .unwrap_or_default();
             (i, docs)
         })
         .collect();
