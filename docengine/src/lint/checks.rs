@@ -251,13 +251,7 @@ pub(crate) fn links(kb: &KnowledgeBase, id: DocId) -> Vec<Finding> {
                     continue;
                 };
                 // Outside every repo of the KB: nothing to check it against.
-                let Some(root) = kb
-                    .repos
-                    .iter()
-                    .filter(|r| abs.starts_with(&r.root))
-                    .max_by_key(|r| r.root.as_os_str().len())
-                    .map(|r| r.root.clone())
-                else {
+                let Some(root) = kb.repo_containing(&abs).map(|i| kb.repos[i].root.clone()) else {
                     continue;
                 };
                 if abs.exists() {

@@ -29,6 +29,8 @@ pub struct Params {
 const BLOCK_MIN: f64 = 0.2;
 /// A region needs at least this many shared fingerprints.
 const MIN_HITS: usize = 3;
+/// Upper bound of the document frequency above which a fingerprint is boilerplate.
+const MAX_DF: usize = 32;
 /// Unmatched blocks allowed between two matched blocks of one region.
 const MAX_GAP: usize = 1;
 
@@ -71,7 +73,8 @@ impl PatternIndex {
             })
             .collect();
         entries.par_sort_unstable();
-        let max_df = (docs.len() / 200).max(4);
+        // Bounded, so a lookup costs the same whatever the size of the KB (linear growth).
+        let max_df = (docs.len() / 200).clamp(4, MAX_DF);
         // Drop boilerplate: hashes present in more than `max_df` docs.
         let mut keep = Vec::with_capacity(entries.len());
         let mut i = 0;

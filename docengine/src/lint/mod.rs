@@ -248,23 +248,32 @@ pub fn lint(
         .par_iter()
         .map(|&id| {
             let doc = kb.doc(id);
+            let on = |r| settings.enabled(r);
             let (supp, bad) = suppress::parse(doc);
             let mut out = bad;
-            out.extend(checks::front_matter(doc));
-            out.extend(checks::references(kb, id));
-            out.extend(checks::links(kb, id));
+            if on(Rule::FrontMatter) {
+                out.extend(checks::front_matter(doc));
+            }
+            if on(Rule::UnknownPattern) || on(Rule::BrokenLink) {
+                out.extend(checks::references(kb, id));
+            }
+            if on(Rule::BrokenLink) {
+                out.extend(checks::links(kb, id));
+            }
             if doc.site.is_some() {
-                out.extend(checks::unlinked_procedure(
-                    kb,
-                    id,
-                    settings.procedure_min_steps,
-                ));
+                if on(Rule::UnlinkedProcedure) {
+                    out.extend(checks::unlinked_procedure(
+                        kb,
+                        id,
+                        settings.procedure_min_steps,
+                    ));
+                }
                 if doc.kind == DocKind::SiteDoc
                     && let Some(index) = &index
                 {
                     out.extend(duplicates(kb, index, id, settings));
                 }
-            } else {
+            } else if on(Rule::SiteValuesInPattern) {
                 out.extend(checks::site_values_in_pattern(kb, id));
             }
             (out, supp)
@@ -286,7 +295,9 @@ pub fn lint(
         }
         let site = &kb.repos[*i].name;
         findings.extend(checks::contract(kb, site));
-        findings.extend(checks::missing_values(kb, docs));
+        if settings.enabled(Rule::MissingValues) {
+            findings.extend(checks::missing_values(kb, docs));
+        }
     }
 
     // Levels from config; rules that are off vanish before anything else.
