@@ -433,12 +433,18 @@ impl Config {
                 base_urls.push(u);
             }
         }
-        let folder_name = path
+        let raw_folder = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "patterns".into());
+        // A CI checkout in a dot folder (`.netstack-patterns`) is still called `netstack-patterns`.
+        let folder_name = match raw_folder.trim_start_matches('.') {
+            "" => "patterns".to_string(),
+            n => n.to_string(),
+        };
         let mut publication =
             Publication::new(base_urls, inferred.forge_urls.clone(), String::new());
+        publication.add_name(&raw_folder);
         publication.add_name(&folder_name);
         for n in &inferred.names {
             publication.add_name(n);

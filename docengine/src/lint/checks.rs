@@ -571,9 +571,8 @@ pub(crate) fn contract(kb: &KnowledgeBase, site: &str) -> Option<Finding> {
             f
         }
     };
-    if f.abs_path.is_none() && f.rule == Rule::InvalidContract {
-        f.abs_path = Some(repo.root.join(CONTRACT_FILE));
-    }
+    // Where the contract is (or belongs), so paths show relative to the working folder.
+    f.abs_path = Some(repo.root.join(CONTRACT_FILE));
     Some(f)
 }
 
