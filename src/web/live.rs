@@ -100,15 +100,7 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
         debouncer.watch(r, RecursiveMode::Recursive)?;
     }
     tracing::info!(roots = ?watched, "watching for changes");
-    // Reloads run on one low-priority thread: on a big KB a refresh is seconds of CPU, and
-    // the cores belong to the requests being served meanwhile.
-    let pool = Arc::new(
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .thread_name(|_| "netstack-reload".into())
-            .start_handler(|_| lower_priority())
-            .build()?,
-    );
+    let pool = Arc::clone(&state.inner().background);
 
     Ok(tokio::spawn(async move {
         let mut config_error: Option<String> = None;
@@ -243,15 +235,6 @@ pub(super) fn reload(
     match current.refresh() {
         Ok(kb) => (Some(kb), config_error),
         Err(e) => (None, Some(config_error.unwrap_or_else(|| e.to_string()))),
-    }
-}
-
-/// Make the calling thread yield to request threads (Linux: niceness is per thread).
-fn lower_priority() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its integer arguments; `0` names the calling thread.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 

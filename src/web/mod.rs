@@ -13,6 +13,7 @@
 //! | `/sites/<site>/<path>` | a site's docs, files and folders |
 //! | `/coverage` | patterns × sites |
 //! | `/problems` | unresolved references and load problems |
+//! | `/lint`, `/lint/rules/<id>` | lint findings with filters; what a rule checks |
 //! | `/events` | server-sent events for live reload |
 //! | `/healthz` | JSON status |
 //! | `/static/…` | embedded CSS/JS |
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(live::events))
         .route("/coverage", get(pages::coverage))
         .route("/problems", get(pages::problems))
+        .route("/lint", get(pages::lint_page))
+        .route("/lint/rules/{id}", get(pages::lint_rule))
         .route("/sites", get(|| async { axum::response::Redirect::permanent("/sites/") }))
         .route("/sites/", get(pages::sites))
         .route("/patterns", get(|| async { axum::response::Redirect::permanent("/patterns/") }))
@@ -123,6 +126,7 @@ async fn run(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
         .clone()
         .unwrap_or_else(|| live::config_file(&opts.dir));
     let state = AppState::new(kb, opts.dir.clone(), opts.watch);
+    state.prepare();
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .with_context(|| {

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use docengine::browse::{self, ProblemEntry};
 use docengine::contract::{ContractStatus, Form};
 use docengine::coverage::Coverage;
+use docengine::lint;
 use docengine::render;
 use docengine::routes::{self, Route};
 use docengine::{DocId, DocKind, KnowledgeBase};
@@ -20,7 +21,7 @@ use serde::Deserialize;
 use super::assets;
 use super::cache::CachedPage;
 use super::files;
-use super::state::{AppState, Snapshot};
+use super::state::{AppState, LintOutcome, Snapshot};
 use super::views::*;
 
 /// Patterns listed per category card on the home page.
@@ -37,21 +38,30 @@ fn render_template(t: &impl Template) -> String {
 }
 
 /// Answer from the snapshot's page cache, or render (on the blocking pool) and cache.
+/// `lint`: the page shows lint findings, so the snapshot's lint run must finish first.
 pub async fn cached(
     state: &AppState,
     key: &str,
     headers: &HeaderMap,
-    render: impl FnOnce(&AppState, &Snapshot) -> Html + Send + 'static,
+    lint: bool,
+    render: impl FnOnce(&AppState, &Snapshot, Option<&LintOutcome>) -> Html + Send + 'static,
 ) -> Response<Body> {
     let snap = state.snapshot();
     let guard = match snap.pages.get_or_guard(key).await {
         Ok(page) => return page.respond(headers),
         Err(guard) => guard,
     };
+    let findings = if lint {
+        Some(state.lint(&snap).await)
+    } else {
+        None
+    };
     let st = state.clone();
     let for_render = Arc::clone(&snap);
     let Html(status, html) =
-        match tokio::task::spawn_blocking(move || render(&st, &for_render)).await {
+        match tokio::task::spawn_blocking(move || render(&st, &for_render, findings.as_deref()))
+            .await
+        {
             Ok(h) => h,
             Err(e) => {
                 tracing::error!("rendering {key} failed: {e}");
@@ -125,6 +135,54 @@ fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
         message: p.message.clone(),
         site: p.site.clone(),
     }
+}
+
+fn finding_row(kb: &KnowledgeBase, f: &lint::Finding) -> FindingRow {
+    let pattern_of = |p: &lint::PatternRef| {
+        kb.pattern(&p.id)
+            .or_else(|| kb.find(&kb.pattern_repo().name, &p.path))
+    };
+    FindingRow {
+        severity: f.severity.as_str(),
+        rule: f.rule.id(),
+        rule_url: format!("/lint/rules/{}", f.rule.id()),
+        location: f.location(),
+        line: f.line,
+        url: kb.find(&f.repo, &f.path).map(|d| routes::doc_url(kb, d)),
+        message: f.message.clone(),
+        fix: f.fix.clone(),
+        pattern: f
+            .pattern
+            .as_ref()
+            .and_then(pattern_of)
+            .map(|d| pattern_link(kb, d)),
+        similarity: f.similarity.map(|s| (s * 100.0).round() as u32),
+        suggestions: f
+            .suggestions
+            .iter()
+            .filter_map(pattern_of)
+            .map(|d| pattern_link(kb, d))
+            .collect(),
+        recommend: None,
+    }
+}
+
+/// Findings of one doc (by repo and repo-relative path).
+fn doc_findings(
+    kb: &KnowledgeBase,
+    lint: Option<&LintOutcome>,
+    repo: &str,
+    path: &str,
+) -> Vec<FindingRow> {
+    lint.and_then(|l| l.report.as_ref().ok())
+        .map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.repo == repo && f.path == path)
+                .map(|f| finding_row(kb, f))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn category_url(kb: &KnowledgeBase, category: &str) -> String {
@@ -277,55 +335,65 @@ fn contract_view(kb: &KnowledgeBase, site: &str) -> ContractView {
 
 /// `GET /`
 pub async fn home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, |st, snap| {
-        let kb = &snap.kb;
-        let problems = browse::problems(kb);
-        let page = HomePage {
-            layout: layout(st, snap, "Home", "home"),
-            patterns: kb.pattern_count(),
-            guides_count: browse::guides(kb).len(),
-            site_docs: kb
-                .docs
-                .iter()
-                .filter(|d| d.kind == DocKind::SiteDoc)
-                .count(),
-            references: kb.references().iter().filter(|r| !r.is_missing()).count(),
-            readme: kb
-                .pattern_repo()
-                .doc("README.md")
-                .map(|d| routes::doc_url(kb, d)),
-            published: kb
-                .config
-                .patterns
-                .publication
-                .base_urls()
-                .next()
-                .map(str::to_string),
-            categories: category_cards(kb, HOME_ITEMS),
-            sites: site_cards(kb, &problems),
-            problems: problems
-                .iter()
-                .take(8)
-                .map(|p| problem_row(kb, p))
-                .collect(),
-            guides: browse::guides(kb)
-                .into_iter()
-                .filter(|&d| {
-                    let p = &kb.doc(d).path;
-                    !p.ends_with("README.md") && !p.ends_with("index.md")
-                })
-                .take(12)
-                .map(|d| doc_link(kb, d))
-                .collect(),
-        };
-        Html(StatusCode::OK, render_template(&page))
-    })
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        true,
+        |st, snap, lint| {
+            let kb = &snap.kb;
+            let problems = browse::problems(kb);
+            let page = HomePage {
+                layout: layout(st, snap, "Home", "home"),
+                patterns: kb.pattern_count(),
+                guides_count: browse::guides(kb).len(),
+                site_docs: kb
+                    .docs
+                    .iter()
+                    .filter(|d| d.kind == DocKind::SiteDoc)
+                    .count(),
+                references: kb.references().iter().filter(|r| !r.is_missing()).count(),
+                readme: kb
+                    .pattern_repo()
+                    .doc("README.md")
+                    .map(|d| routes::doc_url(kb, d)),
+                published: kb
+                    .config
+                    .patterns
+                    .publication
+                    .base_urls()
+                    .next()
+                    .map(str::to_string),
+                categories: category_cards(kb, HOME_ITEMS),
+                sites: site_cards(kb, &problems),
+                problems: problems
+                    .iter()
+                    .take(8)
+                    .map(|p| problem_row(kb, p))
+                    .collect(),
+                guides: browse::guides(kb)
+                    .into_iter()
+                    .filter(|&d| {
+                        let p = &kb.doc(d).path;
+                        !p.ends_with("README.md") && !p.ends_with("index.md")
+                    })
+                    .take(12)
+                    .map(|d| doc_link(kb, d))
+                    .collect(),
+                lint: lint
+                    .and_then(|l| l.report.as_ref().ok())
+                    .map(|r| r.counts())
+                    .unwrap_or_default(),
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
     .await
 }
 
 /// `GET /sites/`
 pub async fn sites(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, |st, snap| {
+    cached(&state, &cache_key(&uri), &headers, false, |st, snap, _| {
         let kb = &snap.kb;
         let page = SitesPage {
             layout: layout(st, snap, "Sites", "sites"),
@@ -342,7 +410,7 @@ pub async fn patterns(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, |st, snap| {
+    cached(&state, &cache_key(&uri), &headers, false, |st, snap, _| {
         let kb = &snap.kb;
         let page = PatternsPage {
             layout: layout(st, snap, "Patterns", "patterns"),
@@ -383,83 +451,90 @@ pub async fn coverage(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, move |st, snap| {
-        let kb = &snap.kb;
-        let cov = Coverage::of(kb);
-        let selected = q
-            .category
-            .map(|c| c.trim_matches('/').to_string())
-            .filter(|c| !c.is_empty());
-        let site_links: Vec<Link> = cov
-            .sites
-            .iter()
-            .map(|s| link(routes::site_url(s), s.clone(), ""))
-            .collect();
-        let categories = cov
-            .categories
-            .iter()
-            .map(|c| CoverageCategory {
-                url: format!("/coverage?category={}", routes::encode_query(&c.category)),
-                patterns: c.patterns,
-                cells: c
-                    .followed
-                    .iter()
-                    .map(|&n| (n, (n * 100 / c.patterns.max(1)) as u32))
-                    .collect(),
-                selected: selected.as_deref() == Some(c.category.as_str()),
-                name: c.category.clone(),
-            })
-            .collect();
-        let chosen: Vec<_> = match &selected {
-            Some(c) => cov.rows_in(c).collect(),
-            None => cov.rows.iter().collect(),
-        };
-        let too_big = selected.is_none() && chosen.len() * cov.sites.len().max(1) > MATRIX_CELLS;
-        let rows = if too_big {
-            Vec::new()
-        } else {
-            chosen
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        false,
+        move |st, snap, _| {
+            let kb = &snap.kb;
+            let cov = Coverage::of(kb);
+            let selected = q
+                .category
+                .map(|c| c.trim_matches('/').to_string())
+                .filter(|c| !c.is_empty());
+            let site_links: Vec<Link> = cov
+                .sites
                 .iter()
-                .map(|r| CoverageRowView {
-                    url: routes::doc_url(kb, r.pattern),
-                    title: kb.doc(r.pattern).title.clone(),
-                    id: r.id.clone(),
-                    category: r.category.clone(),
-                    count: r.site_count(),
-                    cells: r
-                        .cells
+                .map(|s| link(routes::site_url(s), s.clone(), ""))
+                .collect();
+            let categories = cov
+                .categories
+                .iter()
+                .map(|c| CoverageCategory {
+                    url: format!("/coverage?category={}", routes::encode_query(&c.category)),
+                    patterns: c.patterns,
+                    cells: c
+                        .followed
                         .iter()
-                        .map(|docs| docs.iter().map(|&d| doc_link(kb, d)).collect())
+                        .map(|&n| (n, (n * 100 / c.patterns.max(1)) as u32))
                         .collect(),
+                    selected: selected.as_deref() == Some(c.category.as_str()),
+                    name: c.category.clone(),
                 })
-                .collect()
-        };
-        let page = CoveragePage {
-            layout: layout(st, snap, "Coverage", "coverage"),
-            sites: site_links,
-            categories,
-            selected: selected.clone(),
-            hidden_rows: if too_big { chosen.len() } else { 0 },
-            rows,
-            unfollowed: cov
-                .unfollowed
-                .iter()
-                .map(|&d| pattern_link(kb, d))
-                .collect(),
-            orphans: cov
-                .orphans
-                .iter()
-                .map(|(s, docs)| {
-                    (
-                        link(routes::site_url(s), s.clone(), ""),
-                        docs.iter().map(|&d| doc_link(kb, d)).collect(),
-                    )
-                })
-                .collect(),
-            total_patterns: kb.pattern_count(),
-        };
-        Html(StatusCode::OK, render_template(&page))
-    })
+                .collect();
+            let chosen: Vec<_> = match &selected {
+                Some(c) => cov.rows_in(c).collect(),
+                None => cov.rows.iter().collect(),
+            };
+            let too_big =
+                selected.is_none() && chosen.len() * cov.sites.len().max(1) > MATRIX_CELLS;
+            let rows = if too_big {
+                Vec::new()
+            } else {
+                chosen
+                    .iter()
+                    .map(|r| CoverageRowView {
+                        url: routes::doc_url(kb, r.pattern),
+                        title: kb.doc(r.pattern).title.clone(),
+                        id: r.id.clone(),
+                        category: r.category.clone(),
+                        count: r.site_count(),
+                        cells: r
+                            .cells
+                            .iter()
+                            .map(|docs| docs.iter().map(|&d| doc_link(kb, d)).collect())
+                            .collect(),
+                    })
+                    .collect()
+            };
+            let page = CoveragePage {
+                layout: layout(st, snap, "Coverage", "coverage"),
+                sites: site_links,
+                categories,
+                selected: selected.clone(),
+                hidden_rows: if too_big { chosen.len() } else { 0 },
+                rows,
+                unfollowed: cov
+                    .unfollowed
+                    .iter()
+                    .map(|&d| pattern_link(kb, d))
+                    .collect(),
+                orphans: cov
+                    .orphans
+                    .iter()
+                    .map(|(s, docs)| {
+                        (
+                            link(routes::site_url(s), s.clone(), ""),
+                            docs.iter().map(|&d| doc_link(kb, d)).collect(),
+                        )
+                    })
+                    .collect(),
+                total_patterns: kb.pattern_count(),
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
     .await
 }
 
@@ -475,44 +550,271 @@ pub async fn problems(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, move |st, snap| {
-        let kb = &snap.kb;
-        let all = browse::problems(kb);
-        let site = q.site.filter(|s| !s.is_empty());
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for p in &all {
-            *counts
-                .entry(p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()))
-                .or_default() += 1;
-        }
-        let mut sites = vec![];
-        for name in std::iter::once(kb.pattern_repo().name.as_str()).chain(kb.sites()) {
-            if let Some(n) = counts.get(name) {
-                sites.push(link(
-                    format!("/problems?site={}", routes::encode_query(name)),
-                    name,
-                    n.to_string(),
-                ));
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        false,
+        move |st, snap, _| {
+            let kb = &snap.kb;
+            let all = browse::problems(kb);
+            let site = q.site.filter(|s| !s.is_empty());
+            let mut counts: HashMap<&str, usize> = HashMap::new();
+            for p in &all {
+                *counts
+                    .entry(p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()))
+                    .or_default() += 1;
             }
-        }
-        let rows: Vec<ProblemRow> = all
-            .iter()
-            .filter(|p| match &site {
-                None => true,
-                Some(s) => p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()) == s,
-            })
-            .map(|p| problem_row(kb, p))
-            .collect();
-        let page = ProblemsPage {
-            layout: layout(st, snap, "Problems", "problems"),
-            errors: rows.iter().filter(|r| r.severity == "error").count(),
-            warnings: rows.iter().filter(|r| r.severity == "warning").count(),
-            site,
-            sites,
-            rows,
-        };
-        Html(StatusCode::OK, render_template(&page))
-    })
+            let mut sites = vec![];
+            for name in std::iter::once(kb.pattern_repo().name.as_str()).chain(kb.sites()) {
+                if let Some(n) = counts.get(name) {
+                    sites.push(link(
+                        format!("/problems?site={}", routes::encode_query(name)),
+                        name,
+                        n.to_string(),
+                    ));
+                }
+            }
+            let rows: Vec<ProblemRow> = all
+                .iter()
+                .filter(|p| match &site {
+                    None => true,
+                    Some(s) => p.site.as_deref().unwrap_or(kb.pattern_repo().name.as_str()) == s,
+                })
+                .map(|p| problem_row(kb, p))
+                .collect();
+            let page = ProblemsPage {
+                layout: layout(st, snap, "Problems", "problems"),
+                errors: rows.iter().filter(|r| r.severity == "error").count(),
+                warnings: rows.iter().filter(|r| r.severity == "warning").count(),
+                site,
+                sites,
+                rows,
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LintQuery {
+    site: Option<String>,
+    rule: Option<String>,
+    severity: Option<String>,
+}
+
+/// Findings listed on one lint page at most (filters narrow it down).
+const LINT_PAGE_MAX: usize = 2000;
+
+/// `GET /lint`
+pub async fn lint_page(
+    State(state): State<AppState>,
+    Query(q): Query<LintQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        true,
+        move |st, snap, outcome| {
+            let kb = &snap.kb;
+            let rule_docs = lint::Rule::ALL
+                .iter()
+                .map(|r| {
+                    let i = r.info();
+                    link(format!("/lint/rules/{}", i.id), i.id, i.summary)
+                })
+                .collect();
+            let mut page = LintPage {
+                layout: layout(st, snap, "Lint", "lint"),
+                error: None,
+                errors: 0,
+                warnings: 0,
+                infos: 0,
+                fail_on: "error",
+                fails: false,
+                shown: 0,
+                total: 0,
+                sites: Vec::new(),
+                rules: Vec::new(),
+                severities: Vec::new(),
+                groups: Vec::new(),
+                clear: None,
+                rule_docs,
+            };
+            let Some(outcome) = outcome else {
+                return Html(StatusCode::OK, render_template(&page));
+            };
+            page.fail_on = outcome.fail_on.as_str();
+            let report = match &outcome.report {
+                Ok(r) => r,
+                Err(e) => {
+                    page.error = Some(e.clone());
+                    return Html(StatusCode::OK, render_template(&page));
+                }
+            };
+            let (e, w, i) = report.counts();
+            page.errors = e;
+            page.warnings = w;
+            page.infos = i;
+            page.fails = report.fails(outcome.fail_on);
+            let site = q.site.filter(|s| !s.is_empty());
+            let rule = q.rule.as_deref().and_then(lint::Rule::from_id);
+            let severity: Option<docengine::Severity> =
+                q.severity.as_deref().and_then(|s| s.parse().ok());
+            let repo_name = |f: &lint::Finding| f.site.clone().unwrap_or_else(|| f.repo.clone());
+            let url_with =
+                |s: Option<&str>, r: Option<lint::Rule>, v: Option<docengine::Severity>| {
+                    let mut parts = Vec::new();
+                    if let Some(s) = s {
+                        parts.push(format!("site={}", routes::encode_query(s)));
+                    }
+                    if let Some(r) = r {
+                        parts.push(format!("rule={}", r.id()));
+                    }
+                    if let Some(v) = v {
+                        parts.push(format!("severity={}", v.as_str()));
+                    }
+                    if parts.is_empty() {
+                        "/lint".to_string()
+                    } else {
+                        format!("/lint?{}", parts.join("&"))
+                    }
+                };
+            // Chips count what the other filters leave.
+            let keep = |f: &lint::Finding, s: bool, r: bool, v: bool| {
+                (!s || site.as_deref().is_none_or(|x| repo_name(f) == x))
+                    && (!r || rule.is_none_or(|x| f.rule == x))
+                    && (!v || severity.is_none_or(|x| f.severity == x))
+            };
+            let mut site_counts: Vec<(String, usize)> = Vec::new();
+            for name in std::iter::once(kb.pattern_repo().name.as_str()).chain(kb.sites()) {
+                let n = report
+                    .findings
+                    .iter()
+                    .filter(|f| repo_name(f) == name && keep(f, false, true, true))
+                    .count();
+                if n > 0 || site.as_deref() == Some(name) {
+                    site_counts.push((name.to_string(), n));
+                }
+            }
+            page.sites = site_counts
+                .into_iter()
+                .map(|(name, count)| {
+                    let on = site.as_deref() == Some(name.as_str());
+                    Chip {
+                        url: url_with((!on).then_some(name.as_str()), rule, severity),
+                        label: name,
+                        count,
+                        on,
+                    }
+                })
+                .collect();
+            page.rules = lint::Rule::ALL
+                .iter()
+                .filter_map(|&r| {
+                    let n = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.rule == r && keep(f, true, false, true))
+                        .count();
+                    let on = rule == Some(r);
+                    (n > 0 || on).then(|| Chip {
+                        label: r.id().to_string(),
+                        count: n,
+                        url: url_with(site.as_deref(), (!on).then_some(r), severity),
+                        on,
+                    })
+                })
+                .collect();
+            use docengine::Severity as Sev;
+            page.severities = [Sev::Error, Sev::Warning, Sev::Info]
+                .into_iter()
+                .filter_map(|v| {
+                    let n = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity == v && keep(f, true, true, false))
+                        .count();
+                    let on = severity == Some(v);
+                    (n > 0 || on).then(|| Chip {
+                        label: v.as_str().to_string(),
+                        count: n,
+                        url: url_with(site.as_deref(), rule, (!on).then_some(v)),
+                        on,
+                    })
+                })
+                .collect();
+            if site.is_some() || rule.is_some() || severity.is_some() {
+                page.clear = Some("/lint".into());
+            }
+            let chosen: Vec<&lint::Finding> = report
+                .findings
+                .iter()
+                .filter(|f| keep(f, true, true, true))
+                .collect();
+            page.total = chosen.len();
+            let mut groups: Vec<FindingGroup> = Vec::new();
+            for f in chosen.iter().take(LINT_PAGE_MAX) {
+                if groups
+                    .last()
+                    .is_none_or(|g| g.repo != f.repo || g.path != f.path)
+                {
+                    groups.push(FindingGroup {
+                        repo: f.repo.clone(),
+                        path: f.path.clone(),
+                        url: kb.find(&f.repo, &f.path).map(|d| routes::doc_url(kb, d)),
+                        rows: Vec::new(),
+                    });
+                }
+                groups
+                    .last_mut()
+                    .expect("pushed above")
+                    .rows
+                    .push(finding_row(kb, f));
+            }
+            page.shown = page.total.min(LINT_PAGE_MAX);
+            page.groups = groups;
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
+    .await
+}
+
+/// `GET /lint/rules/{id}`: what a rule catches, an example, the fix.
+pub async fn lint_rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response<Body> {
+    let Some(rule) = lint::Rule::from_id(&id) else {
+        return not_found(&state, uri.path(), headers).await;
+    };
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        true,
+        move |st, snap, outcome| {
+            let info = rule.info();
+            let count = outcome
+                .and_then(|o| o.report.as_ref().ok())
+                .map(|r| r.findings.iter().filter(|f| f.rule == rule).count())
+                .unwrap_or(0);
+            let page = RulePage {
+                layout: layout(st, snap, info.id, "lint"),
+                id: info.id.to_string(),
+                name: info.name.to_string(),
+                html: render::markdown_to_html(&rule.explain()),
+                count,
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
     .await
 }
 
@@ -583,9 +885,14 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
                 return Redirect::permanent(&to).into_response();
             }
             let headers = req.headers().clone();
-            cached(&state, &cache_key(req.uri()), &headers, move |st, snap| {
-                render_route(st, snap, &route)
-            })
+            let lint = matches!(route, Route::Doc(_) | Route::Site(_));
+            cached(
+                &state,
+                &cache_key(req.uri()),
+                &headers,
+                lint,
+                move |st, snap, findings| render_route(st, snap, &route, findings),
+            )
             .await
         }
         None => {
@@ -647,11 +954,11 @@ pub fn words_of(path: &str) -> String {
     last.replace(['-', '_', '.'], " ").trim().to_string()
 }
 
-fn render_route(st: &AppState, snap: &Snapshot, route: &Route) -> Html {
+fn render_route(st: &AppState, snap: &Snapshot, route: &Route, lint: Option<&LintOutcome>) -> Html {
     match route {
-        Route::Doc(id) => doc_page(st, snap, *id),
+        Route::Doc(id) => doc_page(st, snap, *id, lint),
         Route::Dir { repo, path } => dir_page(st, snap, *repo, path),
-        Route::Site(site) => site_page(st, snap, site),
+        Route::Site(site) => site_page(st, snap, site, lint),
         Route::File { .. } => Html(StatusCode::NOT_FOUND, String::new()),
     }
 }
@@ -688,7 +995,7 @@ fn is_index(path: &str) -> bool {
     file == "readme.md" || file == "index.md"
 }
 
-fn doc_page(st: &AppState, snap: &Snapshot, id: DocId) -> Html {
+fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome>) -> Html {
     let kb = &snap.kb;
     let doc = kb.doc(id);
     let repo = kb.repo_index(doc);
@@ -870,6 +1177,7 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId) -> Html {
             .flatten(),
         truncated: doc.truncated,
         lines: doc.line_count(),
+        findings: doc_findings(kb, lint, &doc.repo, &doc.path),
     };
     Html(StatusCode::OK, render_template(&page))
 }
@@ -989,7 +1297,7 @@ fn dir_page(st: &AppState, snap: &Snapshot, repo: usize, path: &str) -> Html {
     Html(StatusCode::OK, render_template(&page))
 }
 
-fn site_page(st: &AppState, snap: &Snapshot, site: &str) -> Html {
+fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintOutcome>) -> Html {
     let kb = &snap.kb;
     let Some(o) = browse::site_overview(kb, site) else {
         return Html(StatusCode::NOT_FOUND, String::new());
@@ -999,7 +1307,24 @@ fn site_page(st: &AppState, snap: &Snapshot, site: &str) -> Html {
         .iter()
         .filter(|p| p.site.as_deref() == Some(site))
         .collect();
+    const SITE_FINDINGS: usize = 100;
+    let site_findings: Vec<&lint::Finding> = lint
+        .and_then(|l| l.report.as_ref().ok())
+        .map(|r| {
+            r.findings
+                .iter()
+                .filter(|f| f.site.as_deref() == Some(site))
+                .collect()
+        })
+        .unwrap_or_default();
     let page = SitePage {
+        findings_total: site_findings.len(),
+        findings: site_findings
+            .iter()
+            .take(SITE_FINDINGS)
+            .map(|f| finding_row(kb, f))
+            .collect(),
+        lint_url: format!("/lint?site={}", routes::encode_query(site)),
         layout: layout(st, snap, site, "sites"),
         name: site.to_string(),
         title: o.title.clone().unwrap_or_default(),

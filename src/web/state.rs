@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use docengine::KnowledgeBase;
-use tokio::sync::watch;
+use docengine::lint;
+use tokio::sync::{OnceCell, watch};
 
 use super::cache::PageCache;
 
@@ -24,6 +25,15 @@ pub struct Snapshot {
     pub pages: PageCache,
     /// Number of problems (load problems + unresolved references), for the navigation bar.
     pub problem_count: usize,
+    /// The lint report of this KB, computed once on the background thread when first needed
+    /// (right after each reload); the error when `[lint]` in netstack.toml is unusable.
+    lint: OnceCell<Arc<LintOutcome>>,
+}
+
+/// A lint run as the web shows it.
+pub struct LintOutcome {
+    pub report: Result<lint::Report, String>,
+    pub fail_on: docengine::Severity,
 }
 
 impl Snapshot {
@@ -35,7 +45,31 @@ impl Snapshot {
             reload_error,
             pages: PageCache::new(),
             problem_count,
+            lint: OnceCell::new(),
         }
+    }
+}
+
+/// Run lint over a KB with its configured settings (no baseline: the web shows everything).
+fn run_lint(kb: &KnowledgeBase) -> LintOutcome {
+    match lint::Settings::from_config(&kb.config.lint) {
+        Ok(settings) => LintOutcome {
+            report: Ok(lint::lint(kb, &settings, &lint::Target::Everything, None)),
+            fail_on: settings.fail_on,
+        },
+        Err(e) => LintOutcome {
+            report: Err(e.to_string()),
+            fail_on: docengine::Severity::Error,
+        },
+    }
+}
+
+/// Make the calling thread yield to request threads (Linux: niceness is per thread).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments; `0` names the calling thread.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
@@ -51,6 +85,9 @@ pub struct Inner {
     pub live: bool,
     /// Bumped after every reload: the generation of the snapshot now served.
     changes: watch::Sender<u64>,
+    /// One low-priority thread for reloads and lint runs: on a big KB they are seconds of
+    /// CPU, and the cores belong to the requests being served meanwhile.
+    pub background: Arc<rayon::ThreadPool>,
     /// Becomes true when the server shuts down (ends event streams).
     shutdown: watch::Sender<bool>,
     next_generation: AtomicU64,
@@ -60,7 +97,16 @@ impl AppState {
     pub fn new(kb: KnowledgeBase, kb_dir: PathBuf, live: bool) -> Self {
         let (changes, _) = watch::channel(1);
         let (shutdown, _) = watch::channel(false);
+        let background = Arc::new(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .thread_name(|_| "netstack-background".into())
+                .start_handler(|_| lower_priority())
+                .build()
+                .expect("one thread"),
+        );
         AppState(Arc::new(Inner {
+            background,
             snapshot: ArcSwap::from_pointee(Snapshot::new(Arc::new(kb), 1, None)),
             kb_dir,
             live,
@@ -101,9 +147,39 @@ impl AppState {
         (generation, old)
     }
 
-    /// After a new snapshot is served: tell open browsers.
+    /// After a new snapshot is served: tell open browsers, start its lint run.
     pub async fn after_reload(&self, generation: u64) {
         self.notify(generation);
+        self.prepare();
+    }
+
+    /// The lint report of a snapshot (computed on first use, once).
+    pub async fn lint(&self, snap: &Snapshot) -> Arc<LintOutcome> {
+        snap.lint
+            .get_or_init(|| async {
+                let kb = Arc::clone(&snap.kb);
+                let pool = Arc::clone(&self.0.background);
+                let started = std::time::Instant::now();
+                let outcome = tokio::task::spawn_blocking(move || pool.install(|| run_lint(&kb)))
+                    .await
+                    .unwrap_or_else(|e| LintOutcome {
+                        report: Err(format!("lint failed: {e}")),
+                        fail_on: docengine::Severity::Error,
+                    });
+                tracing::debug!(ms = started.elapsed().as_millis() as u64, "lint run");
+                Arc::new(outcome)
+            })
+            .await
+            .clone()
+    }
+
+    /// Start the lint run of the current snapshot in the background.
+    pub fn prepare(&self) {
+        let st = self.clone();
+        tokio::spawn(async move {
+            let snap = st.snapshot();
+            st.lint(&snap).await;
+        });
     }
 
     /// Tell open browsers that a new snapshot is served.

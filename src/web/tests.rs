@@ -222,6 +222,38 @@ async fn coverage_problems_and_health() {
 }
 
 #[tokio::test]
+async fn lint_findings_are_shown_where_they_are() {
+    let (_, app) = app_for(bundled());
+    let r = get(&app, "/lint").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("href=\"/lint/rules/broken-link\""));
+    assert!(r.body.contains("cf/docs/network.md"));
+    let r = get(&app, "/lint?rule=broken-link&site=cf").await;
+    assert!(r.body.contains("cf/docs/network.md"));
+    assert!(!r.body.contains("netstack/docs/guides/writing-patterns.md"));
+    assert!(
+        !r.body
+            .contains("class=\"rule\" href=\"/lint/rules/missing-values\""),
+        "other rules filtered out"
+    );
+    let r = get(&app, "/lint/rules/duplicate-content").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<h2 id=\"fix\">") || r.body.contains("Fix"));
+    assert_eq!(
+        get(&app, "/lint/rules/nope").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = get(&app, "/sites/cf/").await;
+    assert!(r.body.contains("Lint findings"));
+    let r = get(&app, "/sites/cf/docs/network.md").await;
+    assert!(
+        r.body.contains("id=\"lint\""),
+        "doc page lacks its findings"
+    );
+    assert!(r.body.contains("switch-config.md"));
+}
+
+#[tokio::test]
 async fn pages_are_cached_compressed_and_validated() {
     let (_, app) = app_for(bundled());
     let uri = "/docs/ops/backup/backup-cron-pattern/";

@@ -109,6 +109,75 @@ pub struct CategoryCard {
     pub more: usize,
 }
 
+/// One lint finding as listed.
+#[derive(Debug, Clone)]
+pub struct FindingRow {
+    pub severity: &'static str,
+    pub rule: &'static str,
+    pub rule_url: String,
+    /// `path:line` (repo-relative).
+    pub location: String,
+    pub line: u32,
+    /// The doc page, when the finding is in a loaded doc.
+    pub url: Option<String>,
+    pub message: String,
+    pub fix: String,
+    pub pattern: Option<Link>,
+    /// Percent, for copied content.
+    pub similarity: Option<u32>,
+    pub suggestions: Vec<Link>,
+    /// The recommendation preview for this finding, when recommendations are available.
+    pub recommend: Option<String>,
+}
+
+/// Findings of one file.
+#[derive(Debug, Clone)]
+pub struct FindingGroup {
+    pub repo: String,
+    pub path: String,
+    pub url: Option<String>,
+    pub rows: Vec<FindingRow>,
+}
+
+/// A filter chip: label, count, URL, selected?
+#[derive(Debug, Clone)]
+pub struct Chip {
+    pub label: String,
+    pub count: usize,
+    pub url: String,
+    pub on: bool,
+}
+
+#[derive(Template)]
+#[template(path = "lint.html")]
+pub struct LintPage {
+    pub layout: Layout,
+    pub error: Option<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub fail_on: &'static str,
+    pub fails: bool,
+    pub shown: usize,
+    pub total: usize,
+    pub sites: Vec<Chip>,
+    pub rules: Vec<Chip>,
+    pub severities: Vec<Chip>,
+    pub groups: Vec<FindingGroup>,
+    pub clear: Option<String>,
+    pub rule_docs: Vec<Link>,
+}
+
+#[derive(Template)]
+#[template(path = "rule.html")]
+pub struct RulePage {
+    pub layout: Layout,
+    pub id: String,
+    pub name: String,
+    pub html: String,
+    pub count: usize,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
@@ -123,6 +192,8 @@ pub struct HomePage {
     pub sites: Vec<SiteCard>,
     pub problems: Vec<ProblemRow>,
     pub guides: Vec<Link>,
+    /// Lint findings: (errors, warnings, infos).
+    pub lint: (usize, usize, usize),
 }
 
 /// A value in the "followed by" panel.
@@ -214,6 +285,7 @@ pub struct DocPage {
     pub contract: Option<ContractView>,
     pub truncated: bool,
     pub lines: u32,
+    pub findings: Vec<FindingRow>,
 }
 
 /// One doc of a site, with the patterns it follows.
@@ -242,6 +314,9 @@ pub struct SitePage {
     pub total_patterns: usize,
     pub unresolved: Vec<ProblemRow>,
     pub problems: Vec<ProblemRow>,
+    pub findings: Vec<FindingRow>,
+    pub findings_total: usize,
+    pub lint_url: String,
 }
 
 #[derive(Template)]
