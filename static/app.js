@@ -142,6 +142,8 @@
           document.title = doc.title;
           shown = doc.documentElement.getAttribute("data-generation");
           root.setAttribute("data-generation", shown);
+          if (doc.documentElement.getAttribute("data-lint-pending") === "1") root.setAttribute("data-lint-pending", "1");
+          else root.removeAttribute("data-lint-pending");
           window.scrollTo(0, y);
           document.dispatchEvent(new CustomEvent("netstack:reloaded"));
         })
@@ -152,5 +154,9 @@
     var onGen = function (e) { if (e.data !== shown) refresh(); };
     es.addEventListener("hello", onGen);
     es.addEventListener("reload", onGen);
+    // Findings were still being computed when this page was rendered: fetch it again.
+    es.addEventListener("lint", function (e) {
+      if (root.getAttribute("data-lint-pending") === "1" && e.data === shown) refresh();
+    });
   }
 })();

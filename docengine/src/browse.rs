@@ -227,34 +227,60 @@ pub struct ProblemEntry {
     /// When the file last changed.
     #[serde(skip)]
     pub modified: Option<SystemTime>,
+    /// For unresolved references: the pattern id it most likely meant (see
+    /// [`ProblemEntry::message_with_hint`]).
+    #[serde(skip)]
+    pub wanted: Option<String>,
+}
+
+impl ProblemEntry {
+    /// The message, with "did you mean" for unresolved references (computed here, on
+    /// demand: it compares against every pattern id).
+    pub fn message_with_hint(&self, kb: &KnowledgeBase) -> String {
+        let Some(wanted) = &self.wanted else {
+            return self.message.clone();
+        };
+        let suggestions = kb.suggest_patterns(wanted, 3);
+        if suggestions.is_empty() {
+            self.message.clone()
+        } else {
+            format!(
+                "{} (did you mean {}?)",
+                self.message,
+                suggestions.join(", ")
+            )
+        }
+    }
 }
 
 /// Every load problem and unresolved reference, most recently changed files first (then
 /// by path and line).
 pub fn problems(kb: &KnowledgeBase) -> Vec<ProblemEntry> {
-    let by_path: HashMap<String, DocId> = (0..kb.docs.len())
-        .map(|d| (kb.display_path(kb.doc(d)), d))
+    // Repo roots as problems show them, longest first (nested checkouts).
+    let mut roots: Vec<(String, usize)> = kb
+        .repos
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (kb.config.display_path(&r.root), i))
         .collect();
-    let site_of = |shown: &str| -> Option<String> {
-        kb.repos.iter().skip(1).find_map(|r| {
-            let root = kb.config.display_path(&r.root);
-            shown
-                .strip_prefix(&root)
-                .is_some_and(|rest| rest.starts_with('/'))
-                .then(|| r.name.clone())
-        })
+    roots.sort_by_key(|(root, _)| std::cmp::Reverse(root.len()));
+    let locate = |shown: &str| -> (Option<String>, Option<DocId>) {
+        for (root, i) in &roots {
+            if let Some(rel) = shown
+                .strip_prefix(root.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+            {
+                let repo = &kb.repos[*i];
+                return (repo.site.clone(), repo.doc(rel));
+            }
+        }
+        (None, None)
     };
     let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
     let mut out: Vec<ProblemEntry> = kb
         .unresolved()
         .map(|r| {
             let doc = kb.doc(r.from);
-            let suggestions = kb.suggest_patterns(&r.wanted_id(), 3);
-            let hint = if suggestions.is_empty() {
-                String::new()
-            } else {
-                format!(" (did you mean {}?)", suggestions.join(", "))
-            };
             ProblemEntry {
                 site: doc.site.clone(),
                 path: kb.display_path(doc),
@@ -262,19 +288,20 @@ pub fn problems(kb: &KnowledgeBase) -> Vec<ProblemEntry> {
                 severity: Severity::Error,
                 kind: "unresolved-reference".into(),
                 message: format!(
-                    "{} `{}` leads to nothing in the pattern repo{hint}",
+                    "{} `{}` leads to nothing in the pattern repo",
                     form_label(r.form),
                     r.raw
                 ),
                 doc: Some(r.from),
                 modified: mtime(&doc.abs_path),
+                wanted: Some(r.wanted_id()),
             }
         })
         .collect();
     for p in kb.problems() {
-        let doc = by_path.get(&p.path).copied();
+        let (site, doc) = locate(&p.path);
         out.push(ProblemEntry {
-            site: site_of(&p.path),
+            site,
             path: p.path.clone(),
             line: p.line,
             severity: p.severity,
@@ -285,6 +312,7 @@ pub fn problems(kb: &KnowledgeBase) -> Vec<ProblemEntry> {
             message: p.message.clone(),
             doc,
             modified: mtime(&kb.config.root.join(&p.path)),
+            wanted: None,
         });
     }
     out.sort_by(|a, b| {

@@ -23,33 +23,41 @@ use super::state::{AppState, Snapshot};
 /// settle before reloading.
 const DEBOUNCE: Duration = Duration::from_millis(120);
 
-/// `GET /events`: one `reload` event (data: the generation) per new snapshot, and the
-/// current generation right away so a browser that missed a reload catches up.
+/// `GET /events`: one `reload` event (data: the generation) per new snapshot, a `lint` event
+/// when that snapshot's lint findings are ready, and the current generation right away so a
+/// browser that missed a reload catches up.
 pub async fn events(
     State(state): State<AppState>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let changes = state.changes();
+    let mut linted = state.linted();
+    linted.mark_unchanged();
     let shutdown = state.shutdown_signal();
     let first = state.snapshot().generation;
     let stream = futures_util::stream::unfold(
-        (changes, shutdown, Some(first)),
-        |(mut changes, mut shutdown, first)| async move {
+        (changes, linted, shutdown, Some(first)),
+        |(mut changes, mut linted, mut shutdown, first)| async move {
             if let Some(g) = first {
                 let ev = Event::default().event("hello").data(g.to_string());
-                return Some((Ok(ev), (changes, shutdown, None)));
+                return Some((Ok(ev), (changes, linted, shutdown, None)));
             }
             if *shutdown.borrow() {
                 return None;
             }
-            tokio::select! {
+            let ev = tokio::select! {
                 r = changes.changed() => {
                     r.ok()?;
                     let g = *changes.borrow_and_update();
-                    let ev = Event::default().event("reload").data(g.to_string());
-                    Some((Ok(ev), (changes, shutdown, None)))
+                    Event::default().event("reload").data(g.to_string())
                 }
-                _ = shutdown.changed() => None,
-            }
+                r = linted.changed() => {
+                    r.ok()?;
+                    let g = *linted.borrow_and_update();
+                    Event::default().event("lint").data(g.to_string())
+                }
+                _ = shutdown.changed() => return None,
+            };
+            Some((Ok(ev), (changes, linted, shutdown, None)))
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
@@ -100,7 +108,15 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
         debouncer.watch(r, RecursiveMode::Recursive)?;
     }
     tracing::info!(roots = ?watched, "watching for changes");
-    let pool = Arc::clone(&state.inner().background);
+    // Reloads run on their own thread at normal priority: everyone waits for them, but one
+    // core stays free for the requests served meanwhile (lint runs afterwards, on the
+    // low-priority background thread).
+    let pool = Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "netstack-reload".into())
+            .build()?,
+    );
 
     Ok(tokio::spawn(async move {
         let mut config_error: Option<String> = None;
@@ -166,7 +182,7 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
                     let new_config = (*kb.config).clone();
                     let docs = kb.docs.len();
                     let (g, old) = state.publish_with(Arc::new(kb), error.clone());
-                    retire(old, Arc::clone(&pool));
+                    retire(old);
                     let roots = watch_roots(&new_config);
                     if roots != watched {
                         for r in &watched {
@@ -192,7 +208,7 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
                     let msg = error.unwrap_or_else(|| "reload failed".into());
                     tracing::warn!("reload failed, still serving the previous version: {msg}");
                     let (g, old) = state.publish_error(msg);
-                    retire(old, Arc::clone(&pool));
+                    retire(old);
                     g
                 }
             };
@@ -204,13 +220,13 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
 
 /// Drop a replaced snapshot on the reload thread once the requests still using it are done,
 /// so no request thread pays for freeing a big KB.
-fn retire(old: Arc<Snapshot>, pool: Arc<rayon::ThreadPool>) {
+fn retire(old: Arc<Snapshot>) {
     tokio::task::spawn_blocking(move || {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Arc::strong_count(&old) > 1 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
-        pool.install(move || drop(old));
+        drop(old);
     });
 }
 

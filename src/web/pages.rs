@@ -38,26 +38,41 @@ fn render_template(t: &impl Template) -> String {
 }
 
 /// Answer from the snapshot's page cache, or render (on the blocking pool) and cache.
-/// `lint`: the page shows lint findings, so the snapshot's lint run must finish first.
+/// Does a page show lint findings?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedsLint {
+    No,
+    /// Shows findings when the run is done; rendered (and cached separately) without them
+    /// while it runs, and open browsers refresh when it finishes (SSE `lint`).
+    IfReady,
+    /// Is the findings (the lint page): waits for the run.
+    Yes,
+}
+
+/// Answer from the snapshot's page cache, or render (on the blocking pool) and cache.
 pub async fn cached(
     state: &AppState,
     key: &str,
     headers: &HeaderMap,
-    lint: bool,
+    needs: NeedsLint,
     render: impl FnOnce(&AppState, &Snapshot, Option<&LintOutcome>) -> Html + Send + 'static,
 ) -> Response<Body> {
     let snap = state.snapshot();
-    let guard = match snap.pages.get_or_guard(key).await {
+    let (findings, key) = match needs {
+        NeedsLint::No => (None, std::borrow::Cow::Borrowed(key)),
+        NeedsLint::Yes => (Some(state.lint(&snap).await), key.into()),
+        NeedsLint::IfReady => match snap.lint_ready() {
+            Some(l) => (Some(l), key.into()),
+            None => (None, format!("{key}\0lint-pending").into()),
+        },
+    };
+    let guard = match snap.pages.get_or_guard(&key).await {
         Ok(page) => return page.respond(headers),
         Err(guard) => guard,
     };
-    let findings = if lint {
-        Some(state.lint(&snap).await)
-    } else {
-        None
-    };
     let st = state.clone();
     let for_render = Arc::clone(&snap);
+    let started = std::time::Instant::now();
     let Html(status, html) =
         match tokio::task::spawn_blocking(move || render(&st, &for_render, findings.as_deref()))
             .await
@@ -69,6 +84,12 @@ pub async fn cached(
             }
         };
     let page = Arc::new(CachedPage::new(status, "text/html; charset=utf-8", html));
+    tracing::debug!(
+        page = %key.replace('\0', " "),
+        ms = format_args!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        bytes = page.body.len(),
+        "rendered"
+    );
     if status == StatusCode::OK {
         let _ = guard.insert(Arc::clone(&page));
     }
@@ -98,6 +119,7 @@ pub fn layout(state: &AppState, snap: &Snapshot, title: &str, nav: &'static str)
         js: assets::url("app.js"),
         problem_count: snap.problem_count,
         live: state.inner().live,
+        lint_pending: false,
     }
 }
 
@@ -132,7 +154,7 @@ fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
             None => p.path.clone(),
         },
         url: p.doc.map(|d| routes::doc_url(kb, d)),
-        message: p.message.clone(),
+        message: p.message_with_hint(kb),
         site: p.site.clone(),
     }
 }
@@ -224,6 +246,18 @@ fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
             *per_site.entry(s.as_str()).or_default() += 1;
         }
     }
+    // One pass over the docs: per site, its docs and the patterns they follow.
+    let mut docs: HashMap<&str, usize> = HashMap::new();
+    let mut followed: HashMap<&str, std::collections::HashSet<DocId>> = HashMap::new();
+    for (id, d) in kb.docs.iter().enumerate() {
+        if let Some(site) = d.site.as_deref() {
+            *docs.entry(site).or_default() += 1;
+            followed
+                .entry(site)
+                .or_default()
+                .extend(kb.followed_by_doc(id));
+        }
+    }
     kb.repos
         .iter()
         .skip(1)
@@ -239,8 +273,8 @@ fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
                 url: routes::site_url(&r.name),
                 title,
                 loaded: r.loaded,
-                docs: kb.site_docs(&r.name).count(),
-                patterns: kb.followed_by_site(&r.name).len(),
+                docs: docs.get(r.name.as_str()).copied().unwrap_or(0),
+                patterns: followed.get(r.name.as_str()).map_or(0, |f| f.len()),
                 contract: contract_status(kb.contract(&r.name)),
                 problems: per_site.get(r.name.as_str()).copied().unwrap_or(0),
                 name: r.name.clone(),
@@ -339,12 +373,14 @@ pub async fn home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -
         &state,
         &cache_key(&uri),
         &headers,
-        true,
+        NeedsLint::IfReady,
         |st, snap, lint| {
             let kb = &snap.kb;
             let problems = browse::problems(kb);
+            let mut home_layout = layout(st, snap, "Home", "home");
+            home_layout.lint_pending = lint.is_none();
             let page = HomePage {
-                layout: layout(st, snap, "Home", "home"),
+                layout: home_layout,
                 patterns: kb.pattern_count(),
                 guides_count: browse::guides(kb).len(),
                 site_docs: kb
@@ -393,14 +429,20 @@ pub async fn home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -
 
 /// `GET /sites/`
 pub async fn sites(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, false, |st, snap, _| {
-        let kb = &snap.kb;
-        let page = SitesPage {
-            layout: layout(st, snap, "Sites", "sites"),
-            sites: site_cards(kb, &browse::problems(kb)),
-        };
-        Html(StatusCode::OK, render_template(&page))
-    })
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        NeedsLint::No,
+        |st, snap, _| {
+            let kb = &snap.kb;
+            let page = SitesPage {
+                layout: layout(st, snap, "Sites", "sites"),
+                sites: site_cards(kb, &browse::problems(kb)),
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
     .await
 }
 
@@ -410,19 +452,25 @@ pub async fn patterns(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
-    cached(&state, &cache_key(&uri), &headers, false, |st, snap, _| {
-        let kb = &snap.kb;
-        let page = PatternsPage {
-            layout: layout(st, snap, "Patterns", "patterns"),
-            total: kb.pattern_count(),
-            categories: category_cards(kb, usize::MAX),
-            guides: browse::guides(kb)
-                .into_iter()
-                .map(|d| doc_link(kb, d))
-                .collect(),
-        };
-        Html(StatusCode::OK, render_template(&page))
-    })
+    cached(
+        &state,
+        &cache_key(&uri),
+        &headers,
+        NeedsLint::No,
+        |st, snap, _| {
+            let kb = &snap.kb;
+            let page = PatternsPage {
+                layout: layout(st, snap, "Patterns", "patterns"),
+                total: kb.pattern_count(),
+                categories: category_cards(kb, usize::MAX),
+                guides: browse::guides(kb)
+                    .into_iter()
+                    .map(|d| doc_link(kb, d))
+                    .collect(),
+            };
+            Html(StatusCode::OK, render_template(&page))
+        },
+    )
     .await
 }
 
@@ -455,7 +503,7 @@ pub async fn coverage(
         &state,
         &cache_key(&uri),
         &headers,
-        false,
+        NeedsLint::No,
         move |st, snap, _| {
             let kb = &snap.kb;
             let cov = Coverage::of(kb);
@@ -554,7 +602,7 @@ pub async fn problems(
         &state,
         &cache_key(&uri),
         &headers,
-        false,
+        NeedsLint::No,
         move |st, snap, _| {
             let kb = &snap.kb;
             let all = browse::problems(kb);
@@ -618,7 +666,7 @@ pub async fn lint_page(
         &state,
         &cache_key(&uri),
         &headers,
-        true,
+        NeedsLint::Yes,
         move |st, snap, outcome| {
             let kb = &snap.kb;
             let rule_docs = lint::Rule::ALL
@@ -798,7 +846,7 @@ pub async fn lint_rule(
         &state,
         &cache_key(&uri),
         &headers,
-        true,
+        NeedsLint::IfReady,
         move |st, snap, outcome| {
             let info = rule.info();
             let count = outcome
@@ -885,7 +933,11 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
                 return Redirect::permanent(&to).into_response();
             }
             let headers = req.headers().clone();
-            let lint = matches!(route, Route::Doc(_) | Route::Site(_));
+            let lint = if matches!(route, Route::Doc(_) | Route::Site(_)) {
+                NeedsLint::IfReady
+            } else {
+                NeedsLint::No
+            };
             cached(
                 &state,
                 &cache_key(req.uri()),
@@ -1098,17 +1150,19 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
         DocKind::SiteDoc => ("site-doc", "Site doc"),
         DocKind::Contract => ("contract", "Contract"),
     };
+    let mut page_layout = layout(
+        st,
+        snap,
+        &doc.title,
+        if doc.site.is_some() {
+            "sites"
+        } else {
+            "patterns"
+        },
+    );
+    page_layout.lint_pending = lint.is_none();
     let page = DocPage {
-        layout: layout(
-            st,
-            snap,
-            &doc.title,
-            if doc.site.is_some() {
-                "sites"
-            } else {
-                "patterns"
-            },
-        ),
+        layout: page_layout,
         kind,
         kind_label,
         title: doc.title.clone(),
@@ -1325,7 +1379,11 @@ fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintOutco
             .map(|f| finding_row(kb, f))
             .collect(),
         lint_url: format!("/lint?site={}", routes::encode_query(site)),
-        layout: layout(st, snap, site, "sites"),
+        layout: {
+            let mut l = layout(st, snap, site, "sites");
+            l.lint_pending = lint.is_none();
+            l
+        },
         name: site.to_string(),
         title: o.title.clone().unwrap_or_default(),
         path: o.path.clone(),

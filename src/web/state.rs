@@ -37,6 +37,11 @@ pub struct LintOutcome {
 }
 
 impl Snapshot {
+    /// The lint report, if the run has finished.
+    pub fn lint_ready(&self) -> Option<Arc<LintOutcome>> {
+        self.lint.get().cloned()
+    }
+
     pub fn new(kb: Arc<KnowledgeBase>, generation: u64, reload_error: Option<String>) -> Self {
         let problem_count = kb.problems().len() + kb.unresolved().count();
         Snapshot {
@@ -85,8 +90,10 @@ pub struct Inner {
     pub live: bool,
     /// Bumped after every reload: the generation of the snapshot now served.
     changes: watch::Sender<u64>,
-    /// One low-priority thread for reloads and lint runs: on a big KB they are seconds of
-    /// CPU, and the cores belong to the requests being served meanwhile.
+    /// The generation whose lint run finished last.
+    linted: watch::Sender<u64>,
+    /// One low-priority thread for lint runs: on a big KB a run is seconds of CPU, and the
+    /// cores belong to the requests being served (and to reloads) meanwhile.
     pub background: Arc<rayon::ThreadPool>,
     /// Becomes true when the server shuts down (ends event streams).
     shutdown: watch::Sender<bool>,
@@ -96,6 +103,7 @@ pub struct Inner {
 impl AppState {
     pub fn new(kb: KnowledgeBase, kb_dir: PathBuf, live: bool) -> Self {
         let (changes, _) = watch::channel(1);
+        let (linted, _) = watch::channel(0);
         let (shutdown, _) = watch::channel(false);
         let background = Arc::new(
             rayon::ThreadPoolBuilder::new()
@@ -111,6 +119,7 @@ impl AppState {
             kb_dir,
             live,
             changes,
+            linted,
             shutdown,
             next_generation: AtomicU64::new(2),
         }))
@@ -173,13 +182,20 @@ impl AppState {
             .clone()
     }
 
-    /// Start the lint run of the current snapshot in the background.
+    /// Start the lint run of the current snapshot in the background; when it is done, tell
+    /// browsers whose page was rendered without findings.
     pub fn prepare(&self) {
         let st = self.clone();
         tokio::spawn(async move {
             let snap = st.snapshot();
             st.lint(&snap).await;
+            st.0.linted.send_replace(snap.generation);
         });
+    }
+
+    /// Follow finished lint runs (the generation linted).
+    pub fn linted(&self) -> watch::Receiver<u64> {
+        self.0.linted.subscribe()
     }
 
     /// Tell open browsers that a new snapshot is served.

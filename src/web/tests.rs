@@ -254,6 +254,23 @@ async fn lint_findings_are_shown_where_they_are() {
 }
 
 #[tokio::test]
+async fn pages_do_not_wait_for_lint_and_catch_up_when_it_is_done() {
+    let (state, app) = app_for(bundled());
+    let uri = "/sites/cf/docs/network.md";
+    let r = get(&app, uri).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("data-lint-pending=\"1\""));
+    assert!(!r.body.contains("id=\"lint\""));
+    let mut linted = state.linted();
+    state.prepare();
+    linted.changed().await.unwrap();
+    assert_eq!(*linted.borrow(), state.snapshot().generation);
+    let r = get(&app, uri).await;
+    assert!(!r.body.contains("data-lint-pending"));
+    assert!(r.body.contains("id=\"lint\""));
+}
+
+#[tokio::test]
 async fn pages_are_cached_compressed_and_validated() {
     let (_, app) = app_for(bundled());
     let uri = "/docs/ops/backup/backup-cron-pattern/";

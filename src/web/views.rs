@@ -62,6 +62,8 @@ pub struct Layout {
     pub problem_count: usize,
     /// Live reload on?
     pub live: bool,
+    /// The page shows lint findings but was rendered before the lint run finished.
+    pub lint_pending: bool,
 }
 
 /// A link with a title and a short note (path, id, count).
