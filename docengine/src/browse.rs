@@ -415,7 +415,7 @@ mod tests {
         assert_eq!(unresolved.site.as_deref(), Some("cf"));
         assert!(
             unresolved
-                .message
+                .message_with_hint(&kb)
                 .contains("did you mean backup-cron-pattern")
         );
         let fm = all.iter().find(|p| p.kind == "front-matter").unwrap();
