@@ -13,6 +13,7 @@ pub mod front_matter;
 pub mod kb;
 pub mod problem;
 pub mod publication;
+pub mod recommend;
 pub mod refs;
 pub mod scaffold;
 pub mod source;
