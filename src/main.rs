@@ -40,6 +40,9 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Write a commented netstack.toml for existing checkouts into the current folder.
     Init(cmd::init::Args),
+    /// Render an action recommendation for a site per its contract: the pattern to follow (a
+    /// link) with the site's values, as an issue, e-mail, Matrix or Slack message, or JSON.
+    Recommend(cmd::recommend::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
+        Command::Recommend(args) => cmd::recommend::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
