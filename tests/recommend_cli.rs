@@ -350,6 +350,7 @@ fn listing(dir: &Path) -> Vec<String> {
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".netstack.lock")
         .collect();
     v.sort();
     v

@@ -559,6 +559,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
+        .filter(|e| e.file_name() != ".netstack.lock")
         .map(|e| {
             (
                 e.file_name().to_string_lossy().into_owned(),

@@ -8,7 +8,8 @@
 //! marked `resolved` (and re-opened if it comes back). Every write is atomic (temp file,
 //! fsync, rename, fsync of the folder), and the ledger is written last, so a run killed at any
 //! point leaves the previous ledger intact; files of the interrupted run are simply rendered
-//! again by the next one.
+//! again by the next one. A lock file (`.netstack.lock`, released by the OS when a run ends
+//! or dies) makes concurrent runs on one outbox take turns instead of losing updates.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -35,6 +36,8 @@ pub const FAILPOINT_ENV: &str = "NETSTACK_FAILPOINT";
 pub const FAILPOINT_LEDGER_RENAME: &str = "outbox-ledger-before-rename";
 
 const TEMP_PREFIX: &str = ".netstack-tmp-";
+/// Lock file: one run at a time per outbox.
+pub const LOCK_FILE: &str = ".netstack.lock";
 
 /// `ledger.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,8 @@ pub struct Report {
 #[derive(Debug)]
 pub struct Outbox {
     dir: PathBuf,
+    /// Held (exclusively locked) until the run ends; the OS releases it if the process dies.
+    _lock: std::fs::File,
     ledger: Ledger,
     seen_this_run: BTreeSet<String>,
     report: Report,
@@ -128,6 +133,22 @@ impl Outbox {
             path: dir.to_path_buf(),
             message: format!("cannot create the outbox folder: {e}"),
         })?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        // Called through the trait: `File::try_lock` of std is newer than our MSRV.
+        match fs4::FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                // Another run holds the outbox: wait for it rather than lose its updates.
+                fs4::FileExt::lock(&lock).map_err(|e| Error::io(&lock_path, e))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        }
         if let Ok(entries) = std::fs::read_dir(dir) {
             for e in entries.flatten() {
                 if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
@@ -146,6 +167,7 @@ impl Outbox {
         };
         Ok(Outbox {
             dir: dir.to_path_buf(),
+            _lock: lock,
             ledger,
             seen_this_run: BTreeSet::new(),
             report: Report::default(),
@@ -357,6 +379,42 @@ pub fn atomic_write(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Resul
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_outbox_holds_the_lock_until_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(dir.path()).unwrap();
+        let other = std::fs::File::open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(matches!(
+            fs4::FileExt::try_lock(&other),
+            Err(fs4::TryLockError::WouldBlock)
+        ));
+        o.commit().unwrap();
+        assert!(fs4::FileExt::try_lock(&other).is_ok());
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.json");
+        atomic_write(&p, b"old", None).unwrap();
+        atomic_write(&p, b"new content", None).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new content");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["f.json"]);
+        // A target in a missing folder fails cleanly, naming the file.
+        let e = atomic_write(&dir.path().join("nope/f.json"), b"x", None).unwrap_err();
+        assert!(e.to_string().contains("nope/f.json"), "{e}");
+    }
 }
 
 #[cfg(unix)]
