@@ -381,6 +381,16 @@ pub fn atomic_write(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Resul
     })
 }
 
+#[cfg(unix)]
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,13 +426,3 @@ mod tests {
         assert!(e.to_string().contains("nope/f.json"), "{e}");
     }
 }
-
-#[cfg(unix)]
-fn sync_dir(dir: &Path) {
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) {}
