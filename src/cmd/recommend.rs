@@ -192,14 +192,15 @@ fn notes(cli: &Cli, kb: &KnowledgeBase, rec: &recommend::Recommendation, args: &
         rec.contract,
         rec.route
     );
-    let missing: Vec<&str> = rec.missing_values().map(|v| v.name.as_str()).collect();
-    if !missing.is_empty() {
+    let missing: Vec<&recommend::ValueRow> = rec.missing_values().collect();
+    if let Some(first) = missing.first() {
+        let names: Vec<&str> = missing.iter().map(|v| v.name.as_str()).collect();
         eprintln!(
             "{}: {} not recorded at {}: shown as \"to be filled\"; supply with --set {}=…",
             st.yellow("note"),
-            missing.join(", "),
+            names.join(", "),
             rec.site.name,
-            missing[0]
+            first.key
         );
     }
     let emails = args.format.is_none_or(|f| f == FormatArg::Email)

@@ -144,6 +144,14 @@ impl Location {
     }
 }
 
+impl PatternLink {
+    /// Is [`PatternLink::url`] a web address (rather than a repo path, when the pattern repo
+    /// has neither a published nor a forge URL)? Templates link only web addresses.
+    pub fn is_web(&self) -> bool {
+        self.url.starts_with("https://") || self.url.starts_with("http://")
+    }
+}
+
 impl Recommendation {
     /// Recipients of one method.
     pub fn recipients_by(&self, method: Method) -> impl Iterator<Item = &Recipient> {
@@ -269,8 +277,13 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
         ),
         (None, true) => format!("Apply the pattern at {} with the values below.", site.name),
         (None, false) => format!(
-            "Apply the pattern at {} with the values below, and record the ones marked \"to be filled\" in the site doc that links the pattern.",
-            site.name
+            "Apply the pattern at {} with the values below, and record the ones marked \"to be filled\" in {}.",
+            site.name,
+            match follower_paths.as_slice() {
+                [one] => one.clone(),
+                [] => "the site doc that links the pattern".to_string(),
+                many => format!("one of {}", many.join(", ")),
+            }
         ),
     };
     Ok(Recommendation {
@@ -360,6 +373,10 @@ pub(crate) fn find_pattern(kb: &KnowledgeBase, wanted: &str) -> Result<DocId> {
         .or_else(|| stem.strip_suffix(".markdown"))
         .unwrap_or(stem);
     if let Some(id) = kb.pattern(stem) {
+        return Ok(id);
+    }
+    // `backup-cron` for `backup-cron-pattern`.
+    if let Some(id) = kb.pattern(&format!("{stem}-pattern")) {
         return Ok(id);
     }
     let suggestions = kb.suggest_patterns(stem, 3);
