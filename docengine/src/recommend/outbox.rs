@@ -193,6 +193,7 @@ impl Outbox {
         now: OffsetDateTime,
     ) -> Result<()> {
         let now_s = rfc3339(now);
+        let mut pending: Vec<(String, String)> = Vec::new();
         for rec in recs {
             if !self.seen_this_run.insert(rec.key.clone()) {
                 continue;
@@ -209,7 +210,7 @@ impl Outbox {
             let msgs = messages(rec, None, &env.dated(date))?;
             let mut deliveries = Vec::new();
             for m in &msgs {
-                self.write_if_changed(&m.file_name, m.text.as_bytes())?;
+                pending.push((m.file_name.clone(), m.text.clone()));
                 if let Some(r) = &m.recipient {
                     deliveries.push(Delivery {
                         recipient: r.clone(),
@@ -268,6 +269,45 @@ impl Outbox {
                 }
             }
         }
+        self.write_files(pending)
+    }
+
+    /// Write the files whose content changed, several at a time: each write ends in an
+    /// fsync, which waits on the disk, not the CPU.
+    fn write_files(&mut self, files: Vec<(String, String)>) -> Result<()> {
+        const WORKERS: usize = 8;
+        let dir = &self.dir;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..WORKERS.min(files.len()))
+                .map(|_| {
+                    scope.spawn(|| -> Result<Vec<String>> {
+                        let mut written = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((rel, text)) = files.get(i) else {
+                                return Ok(written);
+                            };
+                            let path = dir.join(rel);
+                            if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+                                write_renamed(&path, text.as_bytes(), None)?;
+                                written.push(rel.clone());
+                            }
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("outbox writer thread"))
+                .collect()
+        });
+        let mut written = Vec::new();
+        for r in results {
+            written.extend(r?);
+        }
+        written.sort();
+        self.report.written.extend(written);
         Ok(())
     }
 
@@ -294,22 +334,16 @@ impl Outbox {
     pub fn commit(self) -> Result<Report> {
         let mut text = serde_json::to_string_pretty(&self.ledger).expect("ledger serializes");
         text.push('\n');
+        // The message files' renames reach the disk before the ledger that lists them.
+        if !self.report.written.is_empty() || !self.report.removed.is_empty() {
+            sync_dir(&self.dir);
+        }
         let path = self.dir.join(LEDGER_FILE);
         let current = std::fs::read(&path).ok();
         if current.as_deref() != Some(text.as_bytes()) {
             atomic_write(&path, text.as_bytes(), Some(FAILPOINT_LEDGER_RENAME))?;
         }
         Ok(self.report)
-    }
-
-    fn write_if_changed(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.dir.join(rel);
-        if std::fs::read(&path).ok().as_deref() == Some(bytes) {
-            return Ok(());
-        }
-        atomic_write(&path, bytes, None)?;
-        self.report.written.push(rel.to_string());
-        Ok(())
     }
 }
 
@@ -354,6 +388,13 @@ fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, String> {
 /// the same folder, fsync, rename over the target, fsync of the folder. `failpoint` names the
 /// spot between the temp file and the rename where tests crash the process on purpose.
 pub fn atomic_write(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<()> {
+    write_renamed(path, bytes, failpoint)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// [`atomic_write`] without the folder fsync (the caller syncs the folder once for a batch).
+fn write_renamed(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -372,7 +413,6 @@ pub fn atomic_write(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Resul
             std::process::abort();
         }
         std::fs::rename(&tmp, path)?;
-        sync_dir(dir);
         Ok(())
     })();
     result.map_err(|e| {
