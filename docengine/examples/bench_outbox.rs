@@ -49,6 +49,7 @@ fn main() {
                 }),
                 similarity: Some(0.9),
                 fingerprint: format!("{:x}", doc.hash),
+                fix: None,
             });
         }
     }

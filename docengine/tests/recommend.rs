@@ -54,6 +54,7 @@ fn finding(
         }),
         similarity: (rule == "duplicate-content").then_some(0.87),
         fingerprint: format!("fp-{rule}-{path}"),
+        fix: None,
     }
 }
 
@@ -806,4 +807,54 @@ fn a_damaged_ledger_is_reported_and_never_overwritten() {
         std::fs::read(out.path().join("ledger.json")).unwrap(),
         b"{\"version\": 1, \"recommendations\": ["
     );
+}
+
+#[test]
+fn findings_bring_their_fix_and_patterns_outside_the_kb() {
+    let kb = kb();
+    let mut f = finding(
+        "cf",
+        "missing-values",
+        Severity::Warning,
+        "docs/backup.md",
+        1,
+        Some("backup-cron-pattern"),
+    );
+    f.fix = Some("Add `heartbeat_url` to the front matter `values:`.".into());
+    let rec = recommend::from_finding(&kb, &f).unwrap();
+    assert_eq!(
+        rec.action,
+        "Add `heartbeat_url` to the front matter `values:`."
+    );
+    assert_eq!(rec.category.as_deref(), Some("ops/backup"));
+    assert_eq!(
+        rec.location.as_ref().unwrap().display(),
+        "docs/backup.md:1-5"
+    );
+    // The values come from the finding's doc.
+    assert_eq!(
+        rec.values
+            .iter()
+            .find(|v| v.key == "backup_target")
+            .unwrap()
+            .source
+            .as_deref(),
+        Some("docs/backup.md:3")
+    );
+    // A pattern the KB does not have (lint against another checkout): its URL as given.
+    f.pattern = Some(FindingPattern {
+        id: "vpn-mesh-pattern".into(),
+        path: Some("docs/wan/vpn-mesh-pattern.md".into()),
+        url: Some("https://netstack.org/docs/wan/vpn-mesh-pattern/".into()),
+    });
+    let rec = recommend::from_finding(&kb, &f).unwrap();
+    let p = rec.pattern.as_ref().unwrap();
+    assert_eq!(p.url, "https://netstack.org/docs/wan/vpn-mesh-pattern/");
+    assert_eq!(p.category.as_deref(), Some("wan"));
+    // Pattern-repo findings have no site: not a recommendation.
+    f.site = "netstack".into();
+    assert!(matches!(
+        recommend::from_finding(&kb, &f),
+        Err(Error::NotFound(_))
+    ));
 }

@@ -36,6 +36,10 @@ pub struct FindingInput {
     pub similarity: Option<f64>,
     /// Stable content fingerprint (independent of line numbers).
     pub fingerprint: String,
+    /// How to fix it, as lint words it; the suggested action when given (else wording per
+    /// rule from [`super::advice`]).
+    #[serde(default)]
+    pub fix: Option<String>,
 }
 
 /// The pattern a finding names.
@@ -134,7 +138,10 @@ pub fn from_finding(kb: &KnowledgeBase, f: &FindingInput) -> Result<Recommendati
         key,
         title,
         risk: advice::risk(Some(&f.rule), f.severity, category.as_deref()),
-        action: advice::action(&f.rule, path.as_deref(), lines, f.message.trim()),
+        action: match f.fix.as_deref().map(str::trim) {
+            Some(fix) if !fix.is_empty() => fix.to_string(),
+            _ => advice::action(&f.rule, path.as_deref(), lines, f.message.trim()),
+        },
         verification: advice::verification_for_finding(
             &site.name,
             &f.rule,
