@@ -141,13 +141,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
                 println!("{}", dir.join(&d.file).display());
             }
             if !cli.quiet {
-                let what = if report.new.is_empty() {
+                let what = if !report.new.is_empty() {
+                    "new: send the files above".to_string()
+                } else if !report.reopened.is_empty() {
+                    format!(
+                        "re-opened (first made {}, seen {} times): send the files above again if it was closed by mistake",
+                        e.first_seen, e.times_seen
+                    )
+                } else if !report.written.is_empty() {
+                    format!(
+                        "already in the ledger since {} (seen {} times), but its text changed: {} rewritten",
+                        e.first_seen,
+                        e.times_seen,
+                        report.written.join(", ")
+                    )
+                } else {
                     format!(
                         "already in the ledger since {} (seen {} times); nothing new to send",
                         e.first_seen, e.times_seen
                     )
-                } else {
-                    "new: send the files above".to_string()
                 };
                 eprintln!("{} {}: {what}", rec.key, Style::stderr().dim("recorded"));
             }
