@@ -11,6 +11,7 @@ pub mod doc;
 pub mod error;
 pub mod front_matter;
 pub mod kb;
+pub mod lint;
 pub mod problem;
 pub mod publication;
 pub mod recommend;

@@ -125,7 +125,10 @@ pub struct RefContext<'a> {
     pub pattern_root: &'a Path,
     /// Ids of all patterns (lowercase), so prose can name patterns without `-pattern`.
     pub known_ids: &'a HashSet<String>,
-    prose: Regex,
+    /// The prose-reference pattern, compiled on first use: link resolution builds contexts
+    /// often and never needs it.
+    prose_pattern: String,
+    prose: std::sync::OnceLock<Regex>,
 }
 
 impl<'a> RefContext<'a> {
@@ -167,8 +170,16 @@ impl<'a> RefContext<'a> {
             publication,
             pattern_root,
             known_ids,
-            prose: Regex::new(&pattern).expect("prose reference regex"),
+            prose_pattern: pattern,
+            prose: std::sync::OnceLock::new(),
         }
+    }
+}
+
+impl RefContext<'_> {
+    fn prose(&self) -> &Regex {
+        self.prose
+            .get_or_init(|| Regex::new(&self.prose_pattern).expect("prose reference regex"))
     }
 }
 
@@ -237,7 +248,7 @@ pub fn extract(doc: &Doc, ctx: &RefContext<'_>) -> Vec<Candidate> {
             continue;
         }
         let text = doc.block_text(block);
-        for cap in ctx.prose.captures_iter(text) {
+        for cap in ctx.prose().captures_iter(text) {
             let m = cap.get(1).expect("group 1");
             let id = m.as_str().to_ascii_lowercase();
             if !(id.ends_with("-pattern") || ctx.known_ids.contains(&id)) {
