@@ -467,3 +467,108 @@ fn a_killed_run_leaves_the_ledger_readable() {
         serde_json::from_slice(&std::fs::read(out.path().join("ledger.json")).unwrap()).unwrap();
     assert_eq!(ledger["recommendations"][0]["times_seen"], 2);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    listing(dir)
+        .into_iter()
+        .map(|f| {
+            let bytes = std::fs::read(dir.join(&f)).unwrap();
+            (f, bytes)
+        })
+        .collect()
+}
+
+/// The bar: two `lint --recommend` runs in a row leave the same set of files; a fixed finding
+/// is then marked resolved.
+#[test]
+fn lint_recommend_runs_are_idempotent_and_resolve_fixed_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let kb = tmp.path().join("kb");
+    copy_dir(&content(), &kb);
+    let out = tmp.path().join("outbox");
+    let run = |t: i64| {
+        netstack(&kb)
+            .env("SOURCE_DATE_EPOCH", t.to_string())
+            .args(["lint", "--format", "json", "--recommend", "--outbox"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let first = run(T0);
+    assert_eq!(first.status.code(), Some(1), "lint still fails on errors");
+    let findings: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert!(
+        findings.as_array().unwrap().len() > 3,
+        "stdout stays the lint output"
+    );
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("recommendations:"), "{stderr}");
+    assert!(stderr.contains("findings of wf not routed"), "{stderr}");
+    let files1 = contents(&out);
+    assert!(files1.len() >= 3, "{:?}", listing(&out));
+    // Every message file names its recommendation's key, and every e-mail parses.
+    for (name, bytes) in &files1 {
+        if name.ends_with(".eml") {
+            let msg = mail_parser::MessageParser::default().parse(bytes).unwrap();
+            assert!(msg.to().is_some(), "{name}");
+        }
+    }
+
+    let second = run(T0 + 86_400);
+    assert_eq!(second.status.code(), Some(1));
+    let files2 = contents(&out);
+    assert_eq!(
+        files1.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        files2.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "the same set of files"
+    );
+    for (a, b) in files1.iter().zip(&files2) {
+        if a.0 != "ledger.json" {
+            assert_eq!(a, b, "{} changed", a.0);
+        }
+    }
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("ledger.json")).unwrap()).unwrap();
+    let entries = ledger["recommendations"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["times_seen"] == 2 && e["status"] == "open")
+    );
+
+    // cf records the missing ACME contact: that recommendation is resolved.
+    let doc = kb.join("cf/docs/certificates.md");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let fixed = text.replacen(
+        "| domains |",
+        "| acme_contact | it-admin@cedarfalls.example.org |\n| domains |",
+        1,
+    );
+    assert_ne!(fixed, text);
+    std::fs::write(&doc, fixed).unwrap();
+    let third = run(T0 + 2 * 86_400);
+    assert!(String::from_utf8_lossy(&third.stderr).contains("1 resolved"));
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("ledger.json")).unwrap()).unwrap();
+    let resolved: Vec<&str> = ledger["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "resolved")
+        .map(|e| e["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(resolved.len(), 1);
+    assert!(resolved[0].starts_with("cf.missing-values.certificate-renewal-pattern."));
+}

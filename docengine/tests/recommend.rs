@@ -858,3 +858,91 @@ fn findings_bring_their_fix_and_patterns_outside_the_kb() {
         Err(Error::NotFound(_))
     ));
 }
+
+#[test]
+fn finding_key_is_the_recommendation_key() {
+    let kb = kb();
+    for f in [
+        finding(
+            "cf",
+            "duplicate-content",
+            Severity::Warning,
+            "docs/backup.md",
+            12,
+            Some("Backup-Cron-Pattern"),
+        ),
+        finding("sl", "broken-link", Severity::Info, "docs/dns.md", 30, None),
+    ] {
+        assert_eq!(
+            recommend::finding_key(&kb, &f),
+            recommend::from_finding(&kb, &f).unwrap().key
+        );
+    }
+}
+
+/// The real lint on the bundled KB, through the outbox twice: the same files; wf (no
+/// contract) reported as unroutable; pattern-repo findings skipped.
+#[test]
+fn lint_report_into_the_outbox() {
+    use docengine::lint::{self, Settings, Target};
+    let kb = kb();
+    let settings = Settings::from_config(&kb.config.lint).unwrap();
+    let report = lint::lint(&kb, &settings, &Target::Everything, None);
+    let site_findings = report.findings.iter().filter(|f| f.site.is_some()).count();
+    assert!(site_findings > 0);
+    let out = tempfile::tempdir().unwrap();
+    let first = recommend::sync_lint_report(&kb, &report, out.path(), &FixedClock::at(T0)).unwrap();
+    let wf = report
+        .findings
+        .iter()
+        .filter(|f| f.site.as_deref() == Some("wf"))
+        .count();
+    assert!(wf > 0);
+    assert_eq!(first.unroutable["wf"].findings, wf);
+    assert_eq!(first.recorded, site_findings - wf);
+    let files1 = files(out.path());
+    let second =
+        recommend::sync_lint_report(&kb, &report, out.path(), &FixedClock::at(T0 + DAY)).unwrap();
+    assert!(
+        second.report.new.is_empty() && second.report.written.is_empty(),
+        "{:?}",
+        second.report
+    );
+    let files2 = files(out.path());
+    assert_eq!(
+        files1.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        files2.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    let ledger = Outbox::open(out.path()).unwrap().ledger().clone();
+    assert_eq!(ledger.recommendations.len(), site_findings - wf);
+    assert!(
+        ledger
+            .recommendations
+            .iter()
+            .all(|e| e.times_seen == 2 && e.site != "wf")
+    );
+    // A baselined finding is neither recommended nor resolved.
+    let mut partial = report.clone();
+    let silenced = partial.findings.remove(
+        partial
+            .findings
+            .iter()
+            .position(|f| f.site.as_deref() == Some("cf"))
+            .unwrap(),
+    );
+    partial.baselined.push(silenced);
+    let third =
+        recommend::sync_lint_report(&kb, &partial, out.path(), &FixedClock::at(T0 + 2 * DAY))
+            .unwrap();
+    assert!(
+        third.report.resolved.is_empty(),
+        "{:?}",
+        third.report.resolved
+    );
+    // Gone for real: resolved.
+    partial.baselined.clear();
+    let fourth =
+        recommend::sync_lint_report(&kb, &partial, out.path(), &FixedClock::at(T0 + 3 * DAY))
+            .unwrap();
+    assert_eq!(fourth.report.resolved.len(), 1);
+}

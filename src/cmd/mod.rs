@@ -2,5 +2,5 @@
 
 pub mod check;
 pub mod init;
-pub mod recommend;
 pub mod lint;
+pub mod recommend;

@@ -2,7 +2,7 @@
 //! to the contact(s) the site's contract names, in their format (or `--format`); with
 //! `--outbox DIR`, record it in the outbox ledger instead of printing it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use docengine::recommend::{self, Clock, Envelope, Format, ManualRequest, Outbox, SystemClock};
@@ -227,4 +227,63 @@ fn notes(cli: &Cli, kb: &KnowledgeBase, rec: &recommend::Recommendation, args: &
             recommend::message::DEFAULT_FROM
         );
     }
+}
+
+/// `netstack lint --recommend --outbox DIR`: the lint report's findings into the outbox, and a
+/// summary on stderr (stdout stays the lint output).
+pub fn lint_into_outbox(
+    cli: &Cli,
+    kb: &KnowledgeBase,
+    report: &docengine::lint::Report,
+    dir: &Path,
+) -> Result<()> {
+    let outcome = recommend::sync_lint_report(kb, report, dir, &SystemClock)
+        .with_context(|| format!("recording recommendations in {}", dir.display()))?;
+    if cli.quiet {
+        return Ok(());
+    }
+    let st = Style::stderr();
+    let r = &outcome.report;
+    eprintln!(
+        "{} {} new, {} still open, {} re-opened, {} resolved in {} (ledger.json)",
+        st.bold("recommendations:"),
+        r.new.len(),
+        r.seen_again.len(),
+        r.reopened.len(),
+        r.resolved.len(),
+        dir.display()
+    );
+    let ledger = Outbox::open(dir)?;
+    let to_send: Vec<String> = ledger
+        .ledger()
+        .recommendations
+        .iter()
+        .filter(|e| r.new.contains(&e.key) || r.reopened.contains(&e.key))
+        .flat_map(|e| {
+            e.recipients
+                .iter()
+                .map(|d| dir.join(&d.file).display().to_string())
+        })
+        .collect();
+    drop(ledger);
+    const SHOWN: usize = 20;
+    for f in to_send.iter().take(SHOWN) {
+        eprintln!("  {} {f}", st.green("send"));
+    }
+    if to_send.len() > SHOWN {
+        eprintln!(
+            "  … and {} more (entries with times_seen 1 in ledger.json)",
+            to_send.len() - SHOWN
+        );
+    }
+    for (site, u) in &outcome.unroutable {
+        eprintln!(
+            "{}: {} finding{} of {site} not routed: {}",
+            st.yellow("warning"),
+            u.findings,
+            if u.findings == 1 { "" } else { "s" },
+            u.reason
+        );
+    }
+    Ok(())
 }

@@ -52,6 +52,44 @@ pub struct FindingPattern {
     pub url: Option<String>,
 }
 
+impl FindingInput {
+    /// A lint finding as recommendation input; `None` for findings in the pattern repo (no
+    /// site, so no contract to route to).
+    pub fn from_lint(f: &crate::lint::Finding) -> Option<FindingInput> {
+        let site = f.site.clone()?;
+        Some(FindingInput {
+            rule: f.rule.id().to_string(),
+            severity: f.severity,
+            site,
+            path: f.path.clone(),
+            line: f.line,
+            end_line: f.end_line,
+            message: f.message.clone(),
+            pattern: f.pattern.as_ref().map(|p| FindingPattern {
+                id: p.id.clone(),
+                path: Some(p.path.clone()).filter(|p| !p.is_empty()),
+                url: p.url.clone(),
+            }),
+            similarity: f.similarity,
+            fingerprint: f.fingerprint.clone(),
+            fix: Some(f.fix.clone()).filter(|x| !x.trim().is_empty()),
+        })
+    }
+}
+
+/// The dedup key a finding's recommendation gets (the same as [`from_finding`] gives it),
+/// without routing it.
+pub fn finding_key(kb: &KnowledgeBase, f: &FindingInput) -> String {
+    let pattern = f.pattern.as_ref().map(|p| {
+        kb.pattern(&p.id)
+            .and_then(|id| kb.doc(id).pattern_id.clone())
+            .unwrap_or_else(|| p.id.clone())
+    });
+    let path = (!f.path.is_empty()).then_some(f.path.as_str());
+    let fp = key::location_fingerprint(path, &f.fingerprint);
+    key::dedup_key(&f.site, &f.rule, pattern.as_deref(), fp)
+}
+
 /// Turn one lint finding into a recommendation routed per the site's contract.
 /// `Error::NoContact` when the site's contract names nobody (the caller reports it per site).
 pub fn from_finding(kb: &KnowledgeBase, f: &FindingInput) -> Result<Recommendation> {

@@ -224,6 +224,12 @@ fn text_body(rec: &Recommendation) -> askama::Result<String> {
 }
 
 fn email(rec: &Recommendation, r: &Recipient, env: &Envelope) -> Result<String> {
+    if !mime::is_address(&env.from) {
+        return Err(Error::Invalid(format!(
+            "the e-mail sender `{}` is not an address: set `[recommend] from` in netstack.toml like `netstack <netstack@example.org>`",
+            env.from
+        )));
+    }
     let body = text_body(rec).map_err(|e| Error::Invalid(format!("rendering email: {e}")))?;
     let from_addr = mime::address_of(&env.from);
     let domain = from_addr

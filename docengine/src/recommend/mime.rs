@@ -75,7 +75,7 @@ pub fn is_address(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
-                && domain.contains('.')
+                && !domain.is_empty()
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && s.chars()
@@ -186,7 +186,9 @@ mod tests {
         assert_eq!(address_of("Zoë <z@x.org>"), "z@x.org");
         assert!(is_address("a.b+c@x-y.org"));
         assert!(!is_address("nobody"));
-        assert!(!is_address("a@localhost"));
+        assert!(is_address("a@localhost"));
+        assert!(!is_address("a@"));
+        assert!(!is_address("Ops Team"));
         let to = addresses("Cc", ["a@x.org", "b@x.org"]);
         assert_eq!(to, "Cc: a@x.org, b@x.org");
     }

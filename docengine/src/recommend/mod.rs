@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use finding::{FindingInput, FindingPattern, from_finding};
+pub use finding::{FindingInput, FindingPattern, finding_key, from_finding};
 pub use format::Format;
 pub use message::{Envelope, Message, message, messages, render};
 pub use outbox::{Entry, Ledger, Outbox, Report, Status};
@@ -64,6 +64,40 @@ pub fn sync_findings(
     dir: &Path,
     clock: &dyn Clock,
 ) -> Result<SyncOutcome> {
+    sync(kb, findings, &[], sites, dir, clock)
+}
+
+/// [`sync_findings`] for a lint report: its findings (pattern-repo findings have no site and
+/// are skipped), over the sites it linted. Findings silenced by a baseline are not
+/// recommended, and their open recommendations are not resolved either: they are still there.
+pub fn sync_lint_report(
+    kb: &KnowledgeBase,
+    report: &crate::lint::Report,
+    dir: &Path,
+    clock: &dyn Clock,
+) -> Result<SyncOutcome> {
+    let findings: Vec<FindingInput> = report
+        .findings
+        .iter()
+        .filter_map(FindingInput::from_lint)
+        .collect();
+    let kept: Vec<FindingInput> = report
+        .baselined
+        .iter()
+        .filter_map(FindingInput::from_lint)
+        .collect();
+    let sites: Vec<String> = report.repos.iter().filter_map(|r| r.site.clone()).collect();
+    sync(kb, &findings, &kept, &sites, dir, clock)
+}
+
+fn sync(
+    kb: &KnowledgeBase,
+    findings: &[FindingInput],
+    kept: &[FindingInput],
+    sites: &[String],
+    dir: &Path,
+    clock: &dyn Clock,
+) -> Result<SyncOutcome> {
     let now = clock.now();
     let env = Envelope::new(&kb.config.recommend, clock);
     let mut recs = Vec::new();
@@ -83,6 +117,7 @@ pub fn sync_findings(
     }
     let mut outbox = Outbox::open(dir)?;
     outbox.record(&recs, &env, now)?;
+    outbox.keep(kept.iter().map(|f| finding_key(kb, f)));
     let resolvable: Vec<String> = sites
         .iter()
         .filter(|s| !unroutable.contains_key(*s))

@@ -311,6 +311,12 @@ impl Outbox {
         Ok(())
     }
 
+    /// Keys still present this run that are not recorded (findings silenced by a lint
+    /// baseline): they are neither counted as seen nor resolved.
+    pub fn keep(&mut self, keys: impl IntoIterator<Item = String>) {
+        self.seen_this_run.extend(keys);
+    }
+
     /// Mark resolved every open lint recommendation of these sites that this run did not
     /// record (its finding is gone). Hand-made (`manual`) recommendations are never resolved
     /// this way.
