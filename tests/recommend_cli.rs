@@ -328,6 +328,20 @@ fn mistakes_exit_2_and_say_what_to_do() {
         .code(2)
         .stderr(predicate::str::contains("has no contact `nobody`"));
 
+    netstack(&kb)
+        .args([
+            "recommend",
+            "--site",
+            "cf",
+            "--pattern",
+            "backup-cron-pattern",
+            "--due",
+            "next week",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("write it as YYYY-MM-DD"));
+
     // A contract whose recommendations line has no address.
     let dir = tempfile::tempdir().unwrap();
     kb_with_contract(dir.path(), "**Action recommendations:** Email to the admin");

@@ -282,6 +282,7 @@ fn snapshots_cf_backup_every_format() {
     let kb = kb();
     let mut req = ManualRequest::new("cf", "backup-cron-pattern");
     req.note = Some("The Q4 restore drill showed the offsite copy is a week behind.".into());
+    req.due = Some("2025-11-30".into());
     let rec = recommend::manual(&kb, &req).unwrap();
     for f in Format::ALL {
         let text = recommend::render(&rec, None, f, &env(&kb)).unwrap();

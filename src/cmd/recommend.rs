@@ -36,6 +36,9 @@ pub struct Args {
     /// site docs that follow the pattern, whose values are used.
     #[arg(long, value_name = "PATH")]
     pub doc: Option<String>,
+    /// The date by which the site should have done it (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
     /// Only the message for this contact of the contract (by name, e.g. `ops`).
     #[arg(long, value_name = "NAME")]
     pub contact: Option<String>,
@@ -104,6 +107,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
             set: args.set.clone(),
             note: args.note.clone(),
             severity: args.severity.into(),
+            due: args.due.clone(),
         },
     )?;
     if let Some(name) = &args.contact {

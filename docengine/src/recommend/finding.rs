@@ -198,5 +198,6 @@ pub fn from_finding(kb: &KnowledgeBase, f: &FindingInput) -> Result<Recommendati
         detected,
         location,
         note: None,
+        due: None,
     })
 }

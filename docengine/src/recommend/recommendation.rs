@@ -52,6 +52,8 @@ pub struct Recommendation {
     pub action: String,
     /// How resolution will be verified.
     pub verification: String,
+    /// The date by which the site should have done it (`YYYY-MM-DD`), if the sender set one.
+    pub due: Option<String>,
 }
 
 /// The site a recommendation is for.
@@ -177,6 +179,8 @@ pub struct ManualRequest {
     pub set: Vec<(String, String)>,
     pub note: Option<String>,
     pub severity: Severity,
+    /// The date by which it should be done (`YYYY-MM-DD`).
+    pub due: Option<String>,
 }
 
 impl ManualRequest {
@@ -188,12 +192,17 @@ impl ManualRequest {
             set: Vec::new(),
             note: None,
             severity: Severity::Warning,
+            due: None,
         }
     }
 }
 
 /// Build a hand-made recommendation for a (site, pattern) pair.
 pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation> {
+    let due = match req.due.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => Some(parse_due(d)?),
+        None => None,
+    };
     let site = site_ref(kb, &req.site)?;
     let pattern_id = find_pattern(kb, &req.pattern)?;
     let pattern_doc = kb.doc(pattern_id);
@@ -308,7 +317,20 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
         location,
         note: req.note.clone().filter(|n| !n.trim().is_empty()),
         action,
+        due,
     })
+}
+
+/// A due date as `YYYY-MM-DD`, checked.
+fn parse_due(d: &str) -> Result<String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(d, &format)
+        .map(|date| date.format(&format).unwrap_or_else(|_| d.to_string()))
+        .map_err(|_| {
+            Error::Invalid(format!(
+                "due date `{d}` is not a date: write it as YYYY-MM-DD, e.g. 2025-11-30"
+            ))
+        })
 }
 
 // ---- shared building blocks ---------------------------------------------------------------
