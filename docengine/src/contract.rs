@@ -443,6 +443,15 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
+        if let Some(bad) = cc.iter().find(|c| !is_email(c)) {
+            return Err(err(
+                line_of(bad.lines().next().unwrap_or(bad)),
+                format!(
+                    "contact `{name}`: cc `{}` is not an e-mail address (expected something like owner@example.org)",
+                    bad.escape_debug()
+                ),
+            ));
+        }
         if contacts.iter().any(|c| c.name == name) {
             return Err(err(
                 line_of(&name),
@@ -561,9 +570,22 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
     })
 }
 
+/// Is the whole string one e-mail address (nothing before or after it)?
+fn is_email(s: &str) -> bool {
+    EMAIL
+        .find(s)
+        .is_some_and(|m| m.start() == 0 && m.end() == s.len())
+}
+
 fn address_problem(method: Method, address: &str) -> Option<String> {
+    if address.chars().any(char::is_control) {
+        return Some(format!(
+            "`{}` contains a line break or control character: write the address on one line",
+            address.escape_debug()
+        ));
+    }
     let ok = match method {
-        Method::Email => EMAIL.is_match(address),
+        Method::Email => is_email(address),
         Method::Issue => address.starts_with("http") || REPO.is_match(address),
         Method::Matrix => MATRIX_ROOM.is_match(address),
         Method::Slack => address.starts_with('#') || address.starts_with("http"),
@@ -707,6 +729,20 @@ mod tests {
         assert_eq!(c.route_index(Some("ops/securityx"), Severity::Info), None);
         assert_eq!(c.route_index(None, Severity::Error), None);
         assert_eq!(c.route(None, Severity::Error)[0].name, "a");
+    }
+
+    #[test]
+    fn addresses_must_be_exactly_one_address() {
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: \"a@x.org\\nBcc: evil@x.org\"\n---\n").unwrap_err();
+        assert!(e.message.contains("line break"), "{}", e.message);
+        let e = contract(
+            "---\ncontacts:\n  - name: a\n    method: email\n    address: mail a@x.org now\n---\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not a valid email"), "{}", e.message);
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\n    cc: [b@x.org, bob]\n---\n").unwrap_err();
+        assert_eq!(e.line, 6);
+        assert!(e.message.contains("cc `bob`"), "{}", e.message);
     }
 
     #[test]

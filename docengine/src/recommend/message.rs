@@ -230,6 +230,17 @@ fn email(rec: &Recommendation, r: &Recipient, env: &Envelope) -> Result<String> 
             env.from
         )));
     }
+    if let Some(bad) = std::iter::once(&r.address)
+        .chain(&r.cc)
+        .find(|a| !mime::is_address(a))
+    {
+        return Err(Error::Invalid(format!(
+            "{}: `{}` (contact `{}`) is not an e-mail address: fix it in the contract",
+            rec.contract,
+            bad.escape_debug(),
+            r.contact
+        )));
+    }
     let body = text_body(rec).map_err(|e| Error::Invalid(format!("rendering email: {e}")))?;
     let from_addr = mime::address_of(&env.from);
     let domain = from_addr
