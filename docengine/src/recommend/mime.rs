@@ -42,6 +42,10 @@ pub fn addresses<'a>(name: &str, mailboxes: impl IntoIterator<Item = &'a str>) -
 
 /// One mailbox (`Name <addr>` or `addr`) with the display name quoted or encoded as needed.
 pub fn mailbox(raw: &str) -> String {
+    let raw: String = raw
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let raw = raw.trim();
     let Some((name, rest)) = raw.rsplit_once('<') else {
         return raw.to_string();
@@ -184,6 +188,10 @@ mod tests {
         assert_eq!(mailbox("Ops, Team <o@x.org>"), "\"Ops, Team\" <o@x.org>");
         assert_eq!(mailbox("Zoë <z@x.org>"), "=?utf-8?B?Wm/Dqw==?= <z@x.org>");
         assert_eq!(address_of("Zoë <z@x.org>"), "z@x.org");
+        assert_eq!(
+            mailbox("net\r\nBcc: e@x.org <n@x.org>"),
+            "\"net  Bcc: e@x.org\" <n@x.org>"
+        );
         assert!(is_address("a.b+c@x-y.org"));
         assert!(!is_address("nobody"));
         assert!(is_address("a@localhost"));
