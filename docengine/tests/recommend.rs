@@ -947,3 +947,39 @@ fn lint_report_into_the_outbox() {
             .unwrap();
     assert_eq!(fourth.report.resolved.len(), 1);
 }
+
+#[test]
+fn previews_hold_every_format_and_say_why_one_does_not_apply() {
+    let kb = kb();
+    let clock = FixedClock::at(T0);
+    let p = recommend::preview(
+        &kb,
+        &ManualRequest::new("cf", "backup-cron-pattern"),
+        &clock,
+    )
+    .unwrap();
+    assert_eq!(p.messages.len(), 1);
+    assert_eq!(p.formats.len(), 5);
+    assert!(p.formats.iter().all(|r| r.text.is_ok()));
+    assert_eq!(p.formats[1].mime_type, "message/rfc822");
+    // sl's info route is a tracker: no e-mail, and the preview says why.
+    let mut req = ManualRequest::new("sl", "backup-cron-pattern");
+    req.severity = Severity::Info;
+    let p = recommend::preview(&kb, &req, &clock).unwrap();
+    let email = p
+        .formats
+        .iter()
+        .find(|r| r.format == Format::Email)
+        .unwrap();
+    assert!(
+        email
+            .text
+            .as_ref()
+            .unwrap_err()
+            .contains("e-mail recipient")
+    );
+    assert!(p.formats.iter().filter(|r| r.text.is_ok()).count() == 4);
+    let f = finding("sl", "broken-link", Severity::Info, "docs/dns.md", 30, None);
+    let p = recommend::preview_finding(&kb, &f, &clock).unwrap();
+    assert_eq!(p.messages[0].format, Format::Issue);
+}

@@ -6,6 +6,8 @@
 //!   [`from_finding`] builds one from a lint finding ([`FindingInput`]).
 //! - [`messages`] / [`render`] turn it into an issue body, an e-mail, a Matrix event, a Slack
 //!   payload or JSON.
+//! - [`preview`] / [`preview_finding`] give a web page the model, the messages and every
+//!   format in one call.
 //! - [`Outbox`] writes the messages and `ledger.json` idempotently; [`sync_findings`] does a
 //!   whole `lint --recommend` run.
 
@@ -17,6 +19,7 @@ pub mod key;
 pub mod message;
 pub mod mime;
 pub mod outbox;
+pub mod preview;
 pub mod recommendation;
 
 use std::collections::BTreeMap;
@@ -27,6 +30,7 @@ pub use finding::{FindingInput, FindingPattern, finding_key, from_finding};
 pub use format::Format;
 pub use message::{Envelope, Message, message, messages, render};
 pub use outbox::{Entry, Ledger, Outbox, Report, Status};
+pub use preview::{Preview, Rendering, preview, preview_finding};
 pub use recommendation::{
     Location, ManualRequest, PatternLink, Recipient, Recommendation, SiteRef, ValueRow, manual,
 };
