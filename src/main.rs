@@ -43,6 +43,9 @@ pub enum Command {
     Init(cmd::init::Args),
     /// Browse the knowledge base in a web browser, with live reload.
     Serve(cmd::serve::Args),
+    /// Render an action recommendation for a site per its contract: the pattern to follow (a
+    /// link) with the site's values, as an issue, e-mail, Matrix or Slack message, or JSON.
+    Recommend(cmd::recommend::Args),
     /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
     /// broken links, contracts, values. The CI gate.
     Lint(cmd::lint::Args),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
         Command::Serve(args) => cmd::serve::run(&cli, args),
+        Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
     };
     match result {

@@ -16,6 +16,7 @@ pub mod kb;
 pub mod lint;
 pub mod problem;
 pub mod publication;
+pub mod recommend;
 pub mod refs;
 pub mod render;
 pub mod routes;

@@ -109,6 +109,21 @@ pub struct Args {
     /// does not say).
     #[arg(long = "base-url", value_name = "URL", requires = "patterns")]
     pub base_urls: Vec<String>,
+
+    /// Turn the findings of the linted sites into action recommendations, routed per each
+    /// site's contract, in the outbox folder (--outbox): one file per message plus
+    /// ledger.json. Re-runs never duplicate; fixed findings are marked resolved.
+    #[arg(long, requires = "outbox", conflicts_with_all = ["patterns_only", "write_baseline"])]
+    pub recommend: bool,
+
+    /// The outbox folder for --recommend (created if needed).
+    #[arg(long, value_name = "DIR", requires = "recommend")]
+    pub outbox: Option<PathBuf>,
+
+    /// `From:` of recommendation e-mails, e.g. "netstack <netstack@example.org>" (default:
+    /// `[recommend] from` in netstack.toml).
+    #[arg(long, value_name = "MAILBOX", requires = "recommend")]
+    pub from: Option<String>,
 }
 
 /// Everything a lint run produced (also used by `lint --recommend`).
@@ -134,7 +149,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         return Ok(exit::OK);
     }
     let Outcome {
-        kb: _kb,
+        kb,
         settings,
         report,
     } = collect(cli, args)?;
@@ -182,6 +197,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
                 eprint!("{}", summary_line(&report, fail_on, Style::stderr()));
             }
         }
+    }
+
+    if let (true, Some(dir)) = (args.recommend, &args.outbox) {
+        crate::cmd::recommend::lint_into_outbox(cli, &kb, &report, dir)?;
     }
 
     if let Some(path) = &args.write_baseline {
@@ -251,6 +270,9 @@ fn kb_config(cli: &Cli, args: &Args) -> Result<Config> {
     };
     if let Some(file) = &args.config {
         config.lint = LintConfig::load_file(file)?;
+    }
+    if let Some(from) = &args.from {
+        config.recommend.from = Some(from.clone());
     }
     Ok(config)
 }

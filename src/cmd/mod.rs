@@ -4,3 +4,4 @@ pub mod check;
 pub mod init;
 pub mod lint;
 pub mod serve;
+pub mod recommend;

@@ -3,11 +3,12 @@
 `duplicate-content` (see BENCHMARKS.md, "Lint"). Usage:
 
     jscpd --format markdown --reporters json --output OUT [jscpd options] \
-        $PWD/tests/lint-quality/netstack $PWD/tests/lint-quality/sites
+        $PWD/content $PWD/tests/lint-quality/sites
     python3 tests/lint-quality/jscpd_pairs.py OUT/jscpd-report.json
 
-jscpd names files relative to the root they were found under: `docs/…` is the pattern repo,
-`SITE/docs/…` a site doc.
+jscpd names files relative to the root they were found under: `netstack/docs/…` is the
+pattern repo (from `content/`), `SITE/…` a site doc (bundled sites from `content/`, `indep`
+and `copies` from `sites/`).
 """
 import json
 import os
@@ -18,14 +19,16 @@ here = os.path.dirname(os.path.abspath(__file__))
 man = tomllib.load(open(os.path.join(here, "manifest.toml"), "rb"))["doc"]
 expected = {(d["site"], d["path"], d["source"]) for d in man if d["label"] == "copy"}
 edit = {(d["site"], d["path"]): d.get("edit", "") for d in man}
+sites = {d["site"] for d in man}
 report = json.load(open(sys.argv[1]))
 pred = set()
 for dup in report["duplicates"]:
     a, b = dup["firstFile"]["name"], dup["secondFile"]["name"]
     for pat, site in ((a, b), (b, a)):
-        if pat.startswith("docs/") and not site.startswith("docs/"):
+        if pat.startswith("netstack/docs/"):
             s, _, p = site.partition("/")
-            pred.add((s, p, pat))
+            if s in sites:
+                pred.add((s, p, pat[len("netstack/"):]))
 tp = pred & expected
 by = {}
 for d in man:

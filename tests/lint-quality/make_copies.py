@@ -24,7 +24,7 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PATTERNS = os.path.join(HERE, "netstack")
+PATTERNS = os.path.join(HERE, "..", "..", "content", "netstack")
 OUT = os.path.join(HERE, "sites", "copies", "docs")
 KINDS = ["verbatim", "values", "words", "reorder", "drop", "mixed", "partial"]
 
