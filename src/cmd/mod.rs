@@ -3,5 +3,5 @@
 pub mod check;
 pub mod init;
 pub mod lint;
-pub mod serve;
 pub mod recommend;
+pub mod serve;

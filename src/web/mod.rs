@@ -14,6 +14,7 @@
 //! | `/coverage` | patterns × sites |
 //! | `/problems` | unresolved references and load problems |
 //! | `/lint`, `/lint/rules/<id>` | lint findings with filters; what a rule checks |
+//! | `/recommend?site=&pattern=`, `/recommend/finding?fp=` | recommendation previews |
 //! | `/events` | server-sent events for live reload |
 //! | `/healthz` | JSON status |
 //! | `/static/…` | embedded CSS/JS |
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(pages::problems))
         .route("/lint", get(pages::lint_page))
         .route("/lint/rules/{id}", get(pages::lint_rule))
+        .route("/recommend", get(pages::recommend_page))
+        .route("/recommend/finding", get(pages::recommend_finding))
         .route("/sites", get(|| async { axum::response::Redirect::permanent("/sites/") }))
         .route("/sites/", get(pages::sites))
         .route("/patterns", get(|| async { axum::response::Redirect::permanent("/patterns/") }))

@@ -271,6 +271,52 @@ async fn pages_do_not_wait_for_lint_and_catch_up_when_it_is_done() {
 }
 
 #[tokio::test]
+async fn recommendations_preview_from_a_pattern_or_a_finding() {
+    let (_, app) = app_for(bundled());
+    let r = get(&app, "/recommend").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<option value=\"cf\">"));
+    let r = get(
+        &app,
+        "/recommend?site=cf&pattern=backup-cron-pattern&severity=error",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("it-admin@cedarfalls.example.org"),
+        "recipient"
+    );
+    assert!(
+        r.body.contains("Subject: [netstack cf]"),
+        "e-mail rendering"
+    );
+    assert!(
+        r.body
+            .contains("href=\"/docs/ops/backup/backup-cron-pattern/\"")
+    );
+    assert!(r.body.contains("retention_days"));
+    let r = get(&app, "/recommend?site=wf&pattern=backup-cron-pattern").await;
+    assert!(r.body.contains("has no contract"), "wf has no contract");
+    let r = get(&app, "/recommend?site=cf&pattern=no-such-pattern").await;
+    assert!(r.body.contains("callout-err"));
+
+    let lint = get(&app, "/lint?site=cf").await;
+    let fp = regex::Regex::new(r"/recommend/finding\?fp=([0-9a-f]+)")
+        .unwrap()
+        .captures(&lint.body)
+        .expect("a recommend link next to a site finding")[1]
+        .to_string();
+    let r = get(&app, &format!("/recommend/finding?fp={fp}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("From this lint finding"));
+    assert!(r.body.contains("What would be sent"));
+    let r = get(&app, "/recommend/finding?fp=0000").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = get(&app, "/docs/ops/backup/backup-cron-pattern/").await;
+    assert!(r.body.contains("/recommend?pattern=backup-cron-pattern"));
+}
+
+#[tokio::test]
 async fn pages_are_cached_compressed_and_validated() {
     let (_, app) = app_for(bundled());
     let uri = "/docs/ops/backup/backup-cron-pattern/";

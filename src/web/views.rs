@@ -217,6 +217,8 @@ pub struct FollowerRow {
     pub form: &'static str,
     pub values: Vec<ValueCell>,
     pub missing: usize,
+    /// Preview of recommending the pattern to this follower's site.
+    pub recommend: String,
 }
 
 /// A pattern a site doc follows.
@@ -411,4 +413,66 @@ pub struct NotFoundPage {
     pub layout: Layout,
     pub path: String,
     pub suggestions: Vec<Link>,
+}
+
+/// A site value in a recommendation.
+#[derive(Debug, Clone)]
+pub struct ValueView {
+    pub name: String,
+    pub value: Option<String>,
+    pub source: Option<String>,
+    pub description: Option<String>,
+}
+
+/// One rendering of a recommendation (a message that would be sent, or a format).
+#[derive(Debug, Clone)]
+pub struct RenderingView {
+    pub label: String,
+    pub format: &'static str,
+    pub mime: &'static str,
+    pub text: Result<String, String>,
+}
+
+/// A recommendation as previewed.
+#[derive(Debug, Clone)]
+pub struct PreviewView {
+    pub title: String,
+    pub site: Link,
+    pub severity: &'static str,
+    pub reason: String,
+    pub route: String,
+    pub contract: String,
+    pub contract_url: Option<String>,
+    pub recipients: Vec<ContactRow>,
+    pub pattern: Option<Link>,
+    pub published: Option<String>,
+    pub values: Vec<ValueView>,
+    pub missing: usize,
+    pub detected: String,
+    pub location: Option<Link>,
+    pub note: Option<String>,
+    pub risk: String,
+    pub action: String,
+    pub verification: String,
+    pub due: Option<String>,
+    pub messages: Vec<RenderingView>,
+    pub formats: Vec<RenderingView>,
+}
+
+#[derive(Template)]
+#[template(path = "recommend.html")]
+pub struct RecommendPage {
+    pub layout: Layout,
+    /// Site names, with the chosen one marked.
+    pub sites: Vec<(String, bool)>,
+    /// Pattern ids and titles for the chooser (empty for very large KBs: type the id).
+    pub patterns: Vec<(String, String)>,
+    pub pattern: String,
+    pub note: String,
+    pub due: String,
+    pub severity: String,
+    pub error: Option<String>,
+    pub preview: Option<PreviewView>,
+    /// The finding this preview was made from.
+    pub finding: Option<FindingRow>,
 }
