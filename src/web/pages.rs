@@ -907,7 +907,7 @@ fn recommend_page_base(
         severity: severity.to_string(),
         error: None,
         preview: None,
-        finding: None,
+        finding: Vec::new(),
     }
 }
 
@@ -1070,10 +1070,10 @@ pub async fn recommend_finding(
         let site = f.site.clone().unwrap_or_default();
         let pattern = f.pattern.as_ref().map(|p| p.id.clone()).unwrap_or_default();
         let mut page = recommend_page_base(st, snap, &site, &pattern, f.severity.as_str());
-        page.finding = Some(FindingRow {
+        page.finding = vec![FindingRow {
             recommend: None,
             ..finding_row(kb, f)
-        });
+        }];
         match recommend::FindingInput::from_lint(f) {
             None => {
                 page.error = Some(

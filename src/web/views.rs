@@ -473,6 +473,6 @@ pub struct RecommendPage {
     pub severity: String,
     pub error: Option<String>,
     pub preview: Option<PreviewView>,
-    /// The finding this preview was made from.
-    pub finding: Option<FindingRow>,
+    /// The finding this preview was made from (none or one).
+    pub finding: Vec<FindingRow>,
 }
