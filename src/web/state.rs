@@ -164,32 +164,61 @@ impl AppState {
 
     /// The lint report of a snapshot (computed on first use, once).
     pub async fn lint(&self, snap: &Snapshot) -> Arc<LintOutcome> {
-        snap.lint
-            .get_or_init(|| async {
-                let kb = Arc::clone(&snap.kb);
-                let pool = Arc::clone(&self.0.background);
-                let started = std::time::Instant::now();
-                let outcome = tokio::task::spawn_blocking(move || pool.install(|| run_lint(&kb)))
-                    .await
-                    .unwrap_or_else(|e| LintOutcome {
-                        report: Err(format!("lint failed: {e}")),
-                        fail_on: docengine::Severity::Error,
-                    });
-                tracing::debug!(ms = started.elapsed().as_millis() as u64, "lint run");
-                Arc::new(outcome)
-            })
-            .await
-            .clone()
+        loop {
+            if let Some(l) = self.lint_run(snap, false).await {
+                return l;
+            }
+        }
     }
 
-    /// Start the lint run of the current snapshot in the background; when it is done, tell
-    /// browsers whose page was rendered without findings.
+    /// Run (or join) the lint run of a snapshot; with `only_if_current`, give up (`None`)
+    /// when a newer snapshot replaced it before the background thread got to it.
+    async fn lint_run(&self, snap: &Snapshot, only_if_current: bool) -> Option<Arc<LintOutcome>> {
+        snap.lint
+            .get_or_try_init(|| async {
+                let kb = Arc::clone(&snap.kb);
+                let pool = Arc::clone(&self.0.background);
+                let st = self.clone();
+                let generation = snap.generation;
+                let started = std::time::Instant::now();
+                let outcome = tokio::task::spawn_blocking(move || {
+                    pool.install(|| {
+                        if only_if_current && st.snapshot().generation != generation {
+                            return None;
+                        }
+                        Some(run_lint(&kb))
+                    })
+                })
+                .await
+                .unwrap_or_else(|e| {
+                    Some(LintOutcome {
+                        report: Err(format!("lint failed: {e}")),
+                        fail_on: docengine::Severity::Error,
+                    })
+                });
+                match outcome {
+                    Some(o) => {
+                        tracing::debug!(ms = started.elapsed().as_millis() as u64, "lint run");
+                        Ok(Arc::new(o))
+                    }
+                    None => Err(()),
+                }
+            })
+            .await
+            .ok()
+            .cloned()
+    }
+
+    /// Start the lint run of the current snapshot in the background (skipped if a newer
+    /// snapshot arrives first); when it is done, tell browsers whose page was rendered
+    /// without findings.
     pub fn prepare(&self) {
         let st = self.clone();
         tokio::spawn(async move {
             let snap = st.snapshot();
-            st.lint(&snap).await;
-            st.0.linted.send_replace(snap.generation);
+            if st.lint_run(&snap, true).await.is_some() {
+                st.0.linted.send_replace(snap.generation);
+            }
         });
     }
 
