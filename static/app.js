@@ -12,10 +12,11 @@
     var t = e.target;
     var tag = t && t.tagName;
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
-    if (!input) return;
+    var target = document.getElementById("ns-q-page") || input;
+    if (!target) return;
     e.preventDefault();
-    input.focus();
-    input.select();
+    target.focus();
+    target.select();
   });
 
   // ---- search as you type ----------------------------------------------------------
@@ -116,14 +117,51 @@
     input.addEventListener("focus", function () { if (input.value.trim().length >= 2) lookup(); });
   }
 
+  // ---- the search page: results as you type, filters apply at once --------------------
+  var pageForm = document.getElementById("ns-search-page");
+  if (pageForm && window.fetch && window.URLSearchParams) {
+    var pageInput = document.getElementById("ns-q-page");
+    var pageTimer = null;
+    var pageSeq = 0;
+    var update = function () {
+      var params = new URLSearchParams(new FormData(pageForm));
+      var url = "/search?" + params.toString();
+      var mine = ++pageSeq;
+      fetch(url, { headers: { Accept: "text/html" } })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          if (mine !== pageSeq) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById("ns-results");
+          var cur = document.getElementById("ns-results");
+          if (fresh && cur) cur.replaceWith(document.adoptNode(fresh));
+          document.title = doc.title;
+          history.replaceState(null, "", url);
+        })
+        .catch(function () {});
+    };
+    if (pageInput) {
+      pageInput.addEventListener("input", function () {
+        clearTimeout(pageTimer);
+        pageTimer = setTimeout(update, 150);
+      });
+    }
+    pageForm.querySelectorAll("select").forEach(function (sel) {
+      sel.addEventListener("change", update);
+    });
+  }
+
   // ---- live reload -----------------------------------------------------------------
   var root = document.documentElement;
   if (root.getAttribute("data-live") === "1" && window.EventSource) {
     var shown = root.getAttribute("data-generation");
     var refreshing = false;
+    var again = false;
     var refresh = function () {
-      if (refreshing) return;
+      // One fetch at a time; an event during a fetch means fetch once more afterwards.
+      if (refreshing) { again = true; return; }
       refreshing = true;
+      again = false;
       fetch(window.location.href, { headers: { Accept: "text/html" }, cache: "no-store" })
         .then(function (r) { return r.text(); })
         .then(function (html) {
@@ -148,7 +186,10 @@
           document.dispatchEvent(new CustomEvent("netstack:reloaded"));
         })
         .catch(function () { window.location.reload(); })
-        .then(function () { refreshing = false; });
+        .then(function () {
+          refreshing = false;
+          if (again) refresh();
+        });
     };
     var es = new EventSource("/events");
     var onGen = function (e) { if (e.data !== shown) refresh(); };
