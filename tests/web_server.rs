@@ -1,0 +1,158 @@
+//! End-to-end tests of `netstack serve` as a process on a loopback port (no browser): it
+//! follows edits of docs and of `netstack.toml` (keeping the last good KB while the config is
+//! broken), and stops cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() == ".netstack" {
+            continue;
+        }
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn start(kb: &Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--kb"])
+        .arg(kb)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Server { child, base }
+}
+
+fn get(url: &str) -> (u16, String) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let mut r = agent.get(url).call().unwrap();
+    let status = r.status().as_u16();
+    (status, r.body_mut().read_to_string().unwrap())
+}
+
+/// Poll (bounded) until `check` accepts the body of `url`.
+fn wait_until(url: &str, what: &str, check: impl Fn(u16, &str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = get(url);
+        if check(status, &body) {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: last answer {status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn edits_of_docs_and_config_are_followed_and_sigterm_stops_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let mut server = start(tmp.path());
+    let health = format!("{}/healthz", server.base);
+    let page = format!("{}/sites/cf/docs/backup.md", server.base);
+    assert!(!get(&page).1.contains("Quokkaplatypus drill"));
+
+    // A doc edit shows up in its page.
+    let file = tmp.path().join("cf/docs/backup.md");
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n## Quokkaplatypus drill\n\nA word nobody else uses.\n");
+    std::fs::write(&file, text).unwrap();
+    wait_until(&page, "the doc edit never showed", |s, b| {
+        s == 200 && b.contains("Quokkaplatypus drill")
+    });
+
+    // A broken netstack.toml keeps the last good KB serving and says why.
+    let config = tmp.path().join("netstack.toml");
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        good.replace("[patterns]", "[patterns]\nbogus_key = 1"),
+    )
+    .unwrap();
+    let body = wait_until(&health, "the config error was not reported", |_, b| {
+        b.contains("bogus_key")
+    });
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "ok");
+    let (status, html) = get(&page);
+    assert_eq!(status, 200);
+    assert!(html.contains("Reload failed") && html.contains("Quokkaplatypus drill"));
+
+    // Fixing it (and adding a site title) reloads everything.
+    std::fs::write(
+        &config,
+        good.replace("Cedar Falls office", "Cedar Falls HQ"),
+    )
+    .unwrap();
+    wait_until(&health, "the config fix was not picked up", |_, b| {
+        b.contains("\"reload_error\":null")
+    });
+    let (_, site) = get(&format!("{}/sites/cf/", server.base));
+    assert!(site.contains("Cedar Falls HQ"), "new config not in use");
+
+    #[cfg(unix)]
+    {
+        let pid = server.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(s) = server.child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "exit status {status:?}");
+    }
+}
