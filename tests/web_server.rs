@@ -63,7 +63,13 @@ fn get(url: &str) -> (u16, String) {
         .new_agent();
     let mut r = agent.get(url).call().unwrap();
     let status = r.status().as_u16();
-    (status, r.body_mut().read_to_string().unwrap())
+    let bytes = r
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Poll (bounded) until `check` accepts the body of `url`.
@@ -155,4 +161,92 @@ fn edits_of_docs_and_config_are_followed_and_sigterm_stops_the_server() {
         };
         assert!(status.success(), "exit status {status:?}");
     }
+}
+
+/// Every `href` of a page (attribute values, entity-decoded), with whether it is marked as a
+/// link to something missing.
+fn links(html: &str) -> Vec<(String, bool)> {
+    let re = regex::Regex::new(r#"<a\s[^>]*?href="([^"]*)"[^>]*>"#).unwrap();
+    re.captures_iter(html)
+        .map(|c| {
+            let href = c[1].replace("&amp;", "&").replace("&#39;", "'");
+            let missing = c[0].contains("ns-missing") || c[0].contains("ns-bad-anchor");
+            (href, missing)
+        })
+        .collect()
+}
+
+#[test]
+fn crawling_a_messy_kb_finds_no_server_error_and_no_dead_link() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = tmp.path();
+    let files: &[(&str, &[u8])] = &[
+        (
+            "netstack.toml",
+            b"[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n\n[[sites]]\nname = \"gone\"\npath = \"gone\"\n",
+        ),
+        ("netstack/README.md", b"# Patterns\n\nSee [backup](docs/ops/backup/backup-cron-pattern.md).\n"),
+        (
+            "netstack/docs/ops/backup/backup-cron-pattern.md",
+            b"---\nvalues: [backup_target]\n---\n# Backup cron pattern\n\n## Steps\n\n![diagram](img/flow.png) and [script](../tools/run.sh)\n",
+        ),
+        ("netstack/docs/ops/backup/img/flow.png", b"\x89PNG\r\n\x1a\n"),
+        ("netstack/docs/ops/tools/run.sh", b"#!/bin/sh\necho hi\n"),
+        ("netstack/docs/ops/weird name #1?.md", b"# Weird name\n\ntext\n"),
+        ("netstack/docs/ops/über-pattern.md", "# Über pattern\n".as_bytes()),
+        ("netstack/docs/bad-front-matter.md", b"---\ntitle: [unclosed\n---\n# Bad\n"),
+        ("netstack/docs/latin1.md", b"# Caf\xe9\n\nna\xefve\n"),
+        ("netstack/docs/binary.md", b"\x00\x01\x02\x03PK\x00"),
+        ("netstack/docs/empty.md", b""),
+        (
+            "wf/docs/backup.md",
+            b"# Backup\n\nper netstack backup-cron-pattern, see [missing](../../netstack/docs/nope.md)\n\n<script>alert(1)</script>\n\n## Values\n\n- backup_target: nas01\n",
+        ),
+        ("wf/docs/sub dir/README.md", b"# Sub\n\n[up](../backup.md#values) [bad anchor](../backup.md#nope)\n"),
+        ("wf/.wip-contract.md", b"# Contract\n\nno contact method here\n"),
+    ];
+    for (f, bytes) in files {
+        let p = r.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let mut huge = String::from("# Huge log\n\n```\n");
+    for i in 0..60_000 {
+        huge.push_str(&format!("line {i}: something happened on the box\n"));
+    }
+    std::fs::write(r.join("wf/docs/huge.md"), huge).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(r.join("wf/docs"), r.join("wf/docs/loop")).unwrap();
+
+    let server = start(r);
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([("/".to_string(), "start".to_string())]);
+    let mut pages = 0;
+    while let Some((path, from)) = queue.pop_front() {
+        if !seen.insert(path.clone()) || pages > 400 {
+            continue;
+        }
+        pages += 1;
+        let (status, body) = get(&format!("{}{path}", server.base));
+        assert!(
+            status < 500,
+            "{path} (linked from {from}) answered {status}"
+        );
+        assert!(
+            status < 400 || path.starts_with("/search") || path.starts_with("/recommend"),
+            "dead link {path} on {from}: {status}"
+        );
+        for (href, missing) in links(&body) {
+            let href = href.split('#').next().unwrap_or("").to_string();
+            if missing
+                || !href.starts_with('/')
+                || href.starts_with("/static/")
+                || href == "/events"
+            {
+                continue;
+            }
+            queue.push_back((href, path.clone()));
+        }
+    }
+    assert!(pages > 30, "crawled only {pages} pages");
 }
