@@ -40,6 +40,8 @@ pub enum Command {
     Check(cmd::check::Args),
     /// Write a commented netstack.toml for existing checkouts into the current folder.
     Init(cmd::init::Args),
+    /// Search every doc of the KB: ranked results with the matching section and a snippet.
+    Search(cmd::search::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
+        Command::Search(args) => cmd::search::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
