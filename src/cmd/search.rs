@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use docengine::index::{OpenOptions, SearchIndex};
+use docengine::index::{IndexReport, OpenOptions, SearchIndex};
 use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -138,43 +138,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         return Ok(exit::USAGE);
     }
     let config = kb_select::config(cli.kb.as_deref())?;
-    let progress = Progress::new(cli.quiet);
-    let opened = SearchIndex::open_disk(
-        &config,
-        OpenOptions {
-            rebuild: args.reindex,
-        },
-        &|done, total| progress.update(done, total),
-    );
-    progress.finish();
-    let (index, report) = opened.context("opening the search index")?;
-    if let Some(why) = &report.rebuilt {
-        eprintln!(
-            "{}: search index rebuilt ({} docs in {:.1}s): {why}",
-            err.yellow("note"),
-            report.docs,
-            report.elapsed.as_secs_f64()
-        );
-    }
-    if let Some(n) = &report.notice {
-        eprintln!("{}: {n}", err.yellow("note"));
-    }
-    tracing::info!(
-        index = %index.dir().display(),
-        docs = report.docs,
-        created = report.created,
-        added = report.added,
-        updated = report.updated,
-        removed = report.removed,
-        ms = report.elapsed.as_millis() as u64,
-        "search index ready"
-    );
-
+    let (index, _) = open(&config, args.reindex, cli.quiet)?;
     let results = match index.query(&q) {
         Ok(r) => r,
         Err(docengine::Error::Invalid(m)) => {
             eprintln!("{}: {m}", err.red("error"));
             return Ok(exit::USAGE);
+        }
+        // Damaged in a way opening did not notice: rebuild once, then search again.
+        Err(e @ docengine::Error::Index { .. }) => {
+            eprintln!("{}: {e}: rebuilding it", err.yellow("note"));
+            drop(index);
+            let (index, _) = open(&config, true, cli.quiet)?;
+            index.query(&q).context("searching")?
         }
         Err(e) => return Err(e).context("searching"),
     };
@@ -217,6 +193,44 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         return Ok(exit::FINDINGS);
     }
     Ok(exit::OK)
+}
+
+/// Open (build, update, repair) the index, with a progress bar and one-line notices.
+fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, IndexReport)> {
+    let err = Style::stderr();
+    let progress = Progress::new(quiet);
+    let opened = SearchIndex::open_disk(
+        config,
+        OpenOptions {
+            rebuild,
+            ..OpenOptions::default()
+        },
+        &|done, total| progress.update(done, total),
+    );
+    progress.finish();
+    let (index, report) = opened.context("opening the search index")?;
+    if let Some(why) = report.rebuilt.as_deref().filter(|_| !quiet) {
+        eprintln!(
+            "{}: search index rebuilt ({} docs in {:.1}s): {why}",
+            err.yellow("note"),
+            report.docs,
+            report.elapsed.as_secs_f64()
+        );
+    }
+    if let Some(n) = &report.notice {
+        eprintln!("{}: {n}", err.yellow("note"));
+    }
+    tracing::info!(
+        index = %index.dir().display(),
+        docs = report.docs,
+        created = report.created,
+        added = report.added,
+        updated = report.updated,
+        removed = report.removed,
+        ms = report.elapsed.as_millis() as u64,
+        "search index ready"
+    );
+    Ok((index, report))
 }
 
 /// Wrap the highlighted byte ranges of `s`.

@@ -9,6 +9,7 @@
 //! never loads the KB).
 
 mod feed;
+mod guard;
 pub mod hit;
 mod manifest;
 pub mod query;
@@ -16,6 +17,8 @@ mod record;
 pub mod schema;
 mod snippet;
 mod store;
+#[cfg(test)]
+mod tests;
 mod update;
 
 use std::path::Path;
@@ -83,6 +86,10 @@ impl IndexReport {
 pub struct OpenOptions {
     /// Rebuild from scratch even when the index is fine.
     pub rebuild: bool,
+    /// How long to wait for another process that holds the writer lock. Default: 5 s when
+    /// the index is usable (then it is used as it is, with a notice), 10 min when it must be
+    /// built first.
+    pub lock_wait: Option<Duration>,
 }
 
 /// The index as of its last open or sync.
@@ -208,7 +215,7 @@ impl SearchIndex {
             &fingerprint(&kb.config),
             &feed,
             None,
-            opts.rebuild,
+            opts,
             progress,
         )?;
         Ok((
@@ -242,7 +249,7 @@ impl SearchIndex {
             &fingerprint(config),
             &feed,
             None,
-            opts.rebuild,
+            opts,
             progress,
         )?;
         Ok((
@@ -290,7 +297,7 @@ impl SearchIndex {
             &fingerprint(&kb.config),
             &feed,
             Some(&current.live),
-            false,
+            OpenOptions::default(),
             progress,
         )?;
         let next = Arc::new(Current {
@@ -335,8 +342,20 @@ impl SearchIndex {
         Ok(r)
     }
 
-    /// Search the index alone (no KB needed: everything a hit shows is stored).
+    /// Search the index alone (no KB needed: everything a hit shows is stored). A damaged
+    /// index is an [`Error::Index`]; reopen with [`OpenOptions::rebuild`] to repair it.
     pub fn query(&self, q: &SearchQuery) -> Result<SearchResults> {
+        guard::catch(|| self.query_unguarded(q)).unwrap_or_else(|panic| {
+            Err(Error::Index {
+                path: self.store.dir.clone(),
+                message: format!(
+                    "it is damaged ({panic}); rebuild it (`netstack search --reindex`) or delete the folder"
+                ),
+            })
+        })
+    }
+
+    fn query_unguarded(&self, q: &SearchQuery) -> Result<SearchResults> {
         let cur = self.current();
         for s in &q.sites {
             if !cur.repos.iter().any(|r| r == s) {
@@ -612,11 +631,17 @@ fn look(store: &Store, fields: &Fields, config: &str, current: Option<&Arc<Live>
             return Look::Ready(Arc::clone(cur));
         }
     }
-    match store.open(fields, config) {
+    match open_guarded(store, fields, config) {
         State::Missing => Look::Missing,
         State::Broken(why) => Look::Broken(why),
         State::Ready(live) => Look::Ready(Arc::from(live)),
     }
+}
+
+/// [`Store::open`], with a panic on damaged data as a broken index.
+fn open_guarded(store: &Store, fields: &Fields, config: &str) -> State {
+    guard::catch(|| store.open(fields, config))
+        .unwrap_or_else(|panic| State::Broken(format!("it is damaged ({panic})")))
 }
 
 /// Make the index at `store` match `feed`: the one place that decides between nothing to
@@ -627,9 +652,10 @@ fn ensure(
     config: &str,
     feed: &dyn Feed,
     current: Option<&Arc<Live>>,
-    rebuild: bool,
+    opts: OpenOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Arc<Live>, IndexReport)> {
+    let rebuild = opts.rebuild;
     let started = Instant::now();
     let err = |message: String| Error::Index {
         path: store.dir.clone(),
@@ -657,11 +683,11 @@ fn ensure(
         Some(l) => Some(l),
         None => {
             progress(0, 0);
-            let wait = if usable {
+            let wait = opts.lock_wait.unwrap_or(if usable {
                 WAIT_FOR_UPDATE
             } else {
                 WAIT_FOR_BUILD
-            };
+            });
             store
                 .lock(wait)
                 .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
@@ -681,8 +707,8 @@ fn ensure(
             return Ok((live, report));
         }
         return Err(err(format!(
-            "another netstack process{who} has been building it for over {} minutes; wait for it to finish, or stop it and try again",
-            WAIT_FOR_BUILD.as_secs() / 60
+            "another netstack process{who} is building it and did not finish within {}s; wait for it to finish, or stop it and try again",
+            opts.lock_wait.unwrap_or(WAIT_FOR_BUILD).as_secs()
         )));
     };
     drop(first);
@@ -736,7 +762,7 @@ fn ensure(
         }
     }
 
-    match store.open(fields, config) {
+    match open_guarded(store, fields, config) {
         State::Ready(live) => {
             report.docs = live.payload.docs;
             report.elapsed = started.elapsed();

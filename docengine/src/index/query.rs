@@ -203,7 +203,7 @@ const SYNONYMS: &[&[&str]] = &[
     &["cert", "certificate"],
     &["ssl", "tls"],
     &["ip", "address"],
-    &["vpn", "wireguard", "tunnel"],
+    &["vpn", "wireguard"],
     &["password", "credential", "secret", "passphrase"],
     &["disk", "drive", "filesystem", "volume"],
     &["reboot", "restart"],

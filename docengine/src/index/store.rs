@@ -41,7 +41,14 @@ pub(crate) enum State {
 
 /// Held while writing; released on drop (or when the process dies).
 pub(crate) struct WriteLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        // Forget the pid before the lock goes (closing the file releases it).
+        let _ = self.file.set_len(0);
+    }
 }
 
 /// The index folder.
@@ -124,7 +131,7 @@ impl Store {
         file.rewind()?;
         let _ = write!(file, "{}", std::process::id());
         let _ = file.flush();
-        Ok(Some(WriteLock { _file: file }))
+        Ok(Some(WriteLock { file }))
     }
 
     /// Take the writer lock, waiting up to `wait` for another process to release it.
