@@ -19,7 +19,7 @@ pub fn kb_dir() -> Result<PathBuf> {
     if checkout.join("netstack.toml").is_file() {
         return Ok(checkout);
     }
-    unpack()
+    unpack(&cache_root())
 }
 
 fn cache_root() -> PathBuf {
@@ -30,7 +30,7 @@ fn cache_root() -> PathBuf {
         .join("netstack")
 }
 
-fn unpack() -> Result<PathBuf> {
+fn unpack(cache: &Path) -> Result<PathBuf> {
     let mut hasher: u64 = 0xcbf29ce484222325;
     for name in Content::iter() {
         if let Some(f) = Content::get(&name) {
@@ -70,5 +70,23 @@ fn unpack() -> Result<PathBuf> {
         }
         Err(e) => Err(e)
             .with_context(|| format!("unpacking the bundled sample KB into {}", dir.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unpacked_sample_is_a_complete_kb() {
+        let cache = tempfile::tempdir().unwrap();
+        let dir = unpack(cache.path()).unwrap();
+        // Unpacking again reuses the same folder.
+        assert_eq!(unpack(cache.path()).unwrap(), dir);
+        let kb = docengine::KnowledgeBase::load(docengine::Config::load(&dir).unwrap()).unwrap();
+        assert!(kb.pattern_count() >= 30);
+        assert_eq!(kb.sites().count(), 3);
+        assert!(kb.problems().is_empty(), "{:?}", kb.problems());
+        assert!(!dir.join(".netstack").exists());
     }
 }

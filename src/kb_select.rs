@@ -44,9 +44,14 @@ pub fn load(kb: Option<&Path>) -> Result<KnowledgeBase> {
     let started = std::time::Instant::now();
     let kb = KnowledgeBase::load(config)
         .with_context(|| format!("loading the knowledge base in {}", root.display()))?;
+    let t = kb.timings();
     tracing::info!(
         docs = kb.docs.len(),
         ms = started.elapsed().as_millis() as u64,
+        walk_ms = t.walk_ms as u64,
+        read_parse_ms = t.read_parse_ms as u64,
+        index_ms = t.index_ms as u64,
+        refs_ms = t.refs_ms as u64,
         "knowledge base loaded"
     );
     Ok(kb)

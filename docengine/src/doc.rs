@@ -1240,3 +1240,83 @@ mod build_tests {
         assert_eq!(d.kind, DocKind::Contract);
     }
 }
+
+#[cfg(test)]
+mod invariant_tests {
+    use super::*;
+
+    /// Random documents stitched from tricky fragments: every position the parser reports
+    /// must exist in the file, and nothing may panic.
+    #[test]
+    fn random_documents_keep_positions_inside_the_file() {
+        const FRAGMENTS: &[&str] = &[
+            "# Title\n",
+            "## Sub *emph* `code`\n",
+            "Setext\n===\n",
+            "para text with [link](../x.md#a) and https://bare.example/x.\n",
+            "\n",
+            "- item\n  - nested [l](y)\n",
+            "1. step\n2. step\n",
+            "```sh\necho $HOME\n",
+            "```\n",
+            "    indented code\n",
+            "| a | b |\n|---|---|\n| 1 | 2 |\n",
+            "<details><summary>x</summary>\n",
+            "</details>\n",
+            "> quote\n> more\n",
+            "---\n",
+            "+++\n",
+            "title: x\n",
+            "![img](a.png)\n",
+            "[ref]: https://ref.example\n",
+            "[ref]\n",
+            "Ünïcödé 🚀 text\n",
+            "<a href=\"javascript:alert(1)\">x</a>\n",
+            "\t\ttabs\n",
+            "***\n",
+            "[^1]\n\n[^1]: note\n",
+            "<!-- comment -->\n",
+            "\u{feff}",
+        ];
+        let mut seed: u64 = 0x5eed;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let n = (next() % 25) as usize;
+            let mut src = String::new();
+            for _ in 0..n {
+                src.push_str(FRAGMENTS[(next() % FRAGMENTS.len() as u64) as usize]);
+            }
+            let f = parse_source(&src);
+            let lines = src.lines().count().max(1) as u32 + 1;
+            let p = &f.parsed;
+            for h in &p.headings {
+                assert!(h.line >= 1 && h.line <= lines, "{src:?}");
+            }
+            for b in &p.blocks {
+                assert!(
+                    b.start_line <= b.end_line && b.end_line <= lines,
+                    "{src:?} {b:?}"
+                );
+                assert!(p.text.get(b.text.clone()).is_some(), "{src:?}");
+            }
+            for s in &p.sections {
+                assert!(
+                    s.start_line <= s.end_line && s.end_line <= lines,
+                    "{src:?} {s:?}"
+                );
+                assert!(p.text.get(s.text.clone()).is_some(), "{src:?}");
+            }
+            for l in &p.links {
+                assert!(l.line >= 1 && l.line <= lines, "{src:?} {l:?}");
+            }
+            for i in 0..p.text.len() {
+                assert!(p.line_map.line_at(i) <= lines);
+            }
+        }
+    }
+}

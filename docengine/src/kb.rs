@@ -35,6 +35,8 @@ pub struct Repo {
     /// Every folder relative to the root.
     pub dirs: BTreeSet<String>,
     docs: HashMap<String, DocId>,
+    /// Ids of this repo's docs, in path order.
+    doc_ids: Vec<DocId>,
 }
 
 impl Repo {
@@ -97,6 +99,69 @@ pub struct KnowledgeBase {
     refs_to: HashMap<DocId, Vec<usize>>,
     problems: Vec<Problem>,
     cache: HashMap<PathBuf, LoadedFile>,
+    suggest_index: std::sync::OnceLock<SuggestIndex>,
+    timings: LoadTimings,
+}
+
+/// How long each loading phase took (for `check -v` and benchmarks).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct LoadTimings {
+    pub walk_ms: f64,
+    pub read_parse_ms: f64,
+    pub index_ms: f64,
+    pub refs_ms: f64,
+    /// Files actually re-read (the rest were reused from the previous snapshot).
+    pub files_read: usize,
+    pub files_reused: usize,
+}
+
+/// Trigram index over pattern ids for "did you mean".
+#[derive(Debug, Clone, Default)]
+struct SuggestIndex {
+    ids: Vec<String>,
+    grams: HashMap<[u8; 3], Vec<u32>>,
+}
+
+impl SuggestIndex {
+    fn new<'a>(ids: impl Iterator<Item = &'a String>) -> Self {
+        let mut idx = SuggestIndex::default();
+        for (i, id) in ids.enumerate() {
+            for g in trigrams(id.trim_end_matches("-pattern")) {
+                let list = idx.grams.entry(g).or_default();
+                if list.last() != Some(&(i as u32)) {
+                    list.push(i as u32);
+                }
+            }
+            idx.ids.push(id.clone());
+        }
+        idx
+    }
+
+    /// Ids sharing the most trigrams with `core`, best first.
+    fn candidates(&self, core: &str, max: usize) -> Vec<usize> {
+        let mut counts: HashMap<u32, u32> = HashMap::new();
+        for g in trigrams(core) {
+            if let Some(list) = self.grams.get(&g) {
+                for &i in list {
+                    *counts.entry(i).or_default() += 1;
+                }
+            }
+        }
+        let mut v: Vec<(u32, u32)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().take(max).map(|(i, _)| i as usize).collect()
+    }
+}
+
+fn trigrams(s: &str) -> Vec<[u8; 3]> {
+    let padded: Vec<u8> = std::iter::once(b' ')
+        .chain(s.bytes())
+        .chain(std::iter::once(b' '))
+        .collect();
+    let mut out: Vec<[u8; 3]> = padded.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 impl KnowledgeBase {
@@ -122,6 +187,12 @@ impl KnowledgeBase {
         }
         let display = |p: &Path| config.display_path(p);
         let mut problems = Vec::new();
+        let mut timings = LoadTimings::default();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |slot: &mut f64| {
+            *slot = clock.elapsed().as_secs_f64() * 1000.0;
+            clock = std::time::Instant::now();
+        };
 
         // Walk the repos (cheap, sequential per repo, repos in parallel).
         let mut specs: Vec<RepoSpec> = vec![(
@@ -162,6 +233,7 @@ impl KnowledgeBase {
                         files: w.files,
                         dirs: w.dirs,
                         docs: HashMap::new(),
+                        doc_ids: Vec::new(),
                     });
                 }
                 None => {
@@ -183,15 +255,17 @@ impl KnowledgeBase {
                         files: BTreeSet::new(),
                         dirs: BTreeSet::new(),
                         docs: HashMap::new(),
+                        doc_ids: Vec::new(),
                     });
                 }
             }
         }
 
+        lap(&mut timings.walk_ms);
         // Read and parse in parallel, reusing unchanged files.
         let docs_dir = config.patterns.docs_dir.clone();
         let max = config.load.max_file_bytes;
-        let loaded: Vec<(usize, PathBuf, LoadedFile)> = files
+        let loaded: Vec<(usize, PathBuf, LoadedFile, bool)> = files
             .into_par_iter()
             .map(|(repo_idx, abs, rel)| {
                 let meta = std::fs::metadata(&abs).ok();
@@ -202,20 +276,27 @@ impl KnowledgeBase {
                     && prev.modified == modified
                     && modified.is_some()
                 {
-                    return (repo_idx, abs, prev.clone());
+                    return (repo_idx, abs, prev.clone(), true);
                 }
                 let repo = &repos[repo_idx];
                 let file = load_file(repo, &abs, &rel, &docs_dir, max, &display, len, modified);
-                (repo_idx, abs, file)
+                (repo_idx, abs, file, false)
             })
             .collect();
+        lap(&mut timings.read_parse_ms);
 
         let mut docs: Vec<Arc<Doc>> = Vec::with_capacity(loaded.len());
         let mut cache = HashMap::with_capacity(loaded.len());
-        for (repo_idx, abs, file) in loaded {
+        for (repo_idx, abs, file, reused) in loaded {
+            if reused {
+                timings.files_reused += 1;
+            } else {
+                timings.files_read += 1;
+            }
             problems.extend(file.problems.iter().cloned());
             if let Some(doc) = &file.doc {
                 repos[repo_idx].docs.insert(doc.path.clone(), docs.len());
+                repos[repo_idx].doc_ids.push(docs.len());
                 docs.push(Arc::clone(doc));
             }
             cache.insert(abs, file);
@@ -262,6 +343,7 @@ impl KnowledgeBase {
             contracts.insert(site, status);
         }
 
+        lap(&mut timings.index_ms);
         // References.
         let known_ids: HashSet<String> = patterns.keys().cloned().collect();
         let pattern_root = config.patterns.path.clone();
@@ -301,6 +383,7 @@ impl KnowledgeBase {
         }
 
         problems.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        lap(&mut timings.refs_ms);
         Ok(KnowledgeBase {
             config,
             repos,
@@ -312,10 +395,17 @@ impl KnowledgeBase {
             refs_to,
             problems,
             cache,
+            suggest_index: std::sync::OnceLock::new(),
+            timings,
         })
     }
 
     // ---- lookups -------------------------------------------------------------------------
+
+    /// How long the phases of building this snapshot took.
+    pub fn timings(&self) -> LoadTimings {
+        self.timings
+    }
 
     pub fn doc(&self, id: DocId) -> &Doc {
         &self.docs[id]
@@ -373,12 +463,19 @@ impl KnowledgeBase {
 
     /// Docs of a site (including its contract).
     pub fn site_docs(&self, site: &str) -> impl Iterator<Item = DocId> + '_ {
-        let site = site.to_string();
-        self.docs
+        self.site_repo(site)
+            .map(|r| r.doc_ids.as_slice())
+            .unwrap_or(&[])
             .iter()
-            .enumerate()
-            .filter(move |(_, d)| d.site.as_deref() == Some(site.as_str()))
-            .map(|(i, _)| i)
+            .copied()
+    }
+
+    /// Docs of a repo (by index in [`KnowledgeBase::repos`]), in path order.
+    pub fn repo_docs(&self, repo: usize) -> &[DocId] {
+        self.repos
+            .get(repo)
+            .map(|r| r.doc_ids.as_slice())
+            .unwrap_or(&[])
     }
 
     /// The contract status of a site (`None` when the site is unknown or not loaded).
@@ -479,19 +576,23 @@ impl KnowledgeBase {
     }
 
     /// Pattern ids closest to a wanted id (for "did you mean"): close spellings, or ids that
-    /// share a significant word.
+    /// share a significant word. A trigram index keeps this fast on large KBs.
     pub fn suggest_patterns(&self, wanted: &str, limit: usize) -> Vec<&str> {
         let wanted = wanted.to_ascii_lowercase();
         let core = wanted.trim_end_matches("-pattern");
         let words: HashSet<&str> = core.split('-').filter(|w| w.len() > 3).collect();
-        let mut scored: Vec<(f64, &str)> = self
-            .patterns
-            .keys()
-            .filter_map(|id| {
+        let index = self
+            .suggest_index
+            .get_or_init(|| SuggestIndex::new(self.patterns.keys()));
+        let mut scored: Vec<(f64, &str)> = index
+            .candidates(core, 200)
+            .into_iter()
+            .filter_map(|i| {
+                let id = index.ids[i].as_str();
                 let id_core = id.trim_end_matches("-pattern");
                 let close = strsim::normalized_damerau_levenshtein(core, id_core);
                 let shared = id_core.split('-').filter(|w| words.contains(w)).count();
-                (close >= 0.6 || shared > 0).then_some((close + 0.2 * shared as f64, id.as_str()))
+                (close >= 0.6 || shared > 0).then_some((close + 0.2 * shared as f64, id))
             })
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
@@ -729,5 +830,151 @@ mod tests {
             vec!["uptime-monitor-pattern"]
         );
         assert!(kb.suggest_patterns("service-portal-pattern", 3).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod refresh_tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn refresh_rereads_only_changed_files_and_sees_adds_and_deletes() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+        );
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        write(r, "netstack/docs/b-pattern.md", "# B\n");
+        write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
+        write(
+            r,
+            "cf/.wip-contract.md",
+            "## Contact Method\n\n- **Action recommendations:** Email to a@cf.org\n",
+        );
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
+
+        // Change a site doc (size changes, so the change is seen even within one mtime tick).
+        write(
+            r,
+            "cf/docs/x.md",
+            "# X\n\nper netstack b-pattern, now with more words\n",
+        );
+        write(r, "netstack/docs/c-pattern.md", "# C\n");
+        std::fs::remove_file(r.join("netstack/docs/a-pattern.md")).unwrap();
+        let kb2 = kb.refresh().unwrap();
+        let t = kb2.timings();
+        assert_eq!(t.files_read, 2, "{t:?}");
+        assert_eq!(t.files_reused, 2, "{t:?}");
+        assert!(kb2.pattern("a-pattern").is_none());
+        assert!(kb2.pattern("c-pattern").is_some());
+        assert_eq!(kb2.followers(kb2.pattern("b-pattern").unwrap()).len(), 1);
+        // The old snapshot is untouched.
+        assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
+        assert!(kb2.contract("cf").unwrap().contract().is_some());
+    }
+
+    #[test]
+    fn resolve_link_covers_every_target_kind() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+        );
+        write(r, "netstack/docs/lan/README.md", "# LAN\n\n## Steps\n");
+        write(r, "netstack/docs/lan/v-pattern.md", "# V\n\n## Steps\n");
+        write(r, "netstack/docs/tools/run.sh", "echo\n");
+        write(r, "cf/docs/x.md", "# X\n\n## Here\n");
+        write(r, "cf/docs/y.md", "# Y\n");
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = kb.find("cf", "docs/x.md").unwrap();
+        let v = kb.find("netstack", "docs/lan/v-pattern.md").unwrap();
+        let lan = kb.find("netstack", "docs/lan/README.md").unwrap();
+        let y = kb.find("cf", "docs/y.md").unwrap();
+        assert_eq!(
+            kb.resolve_link(x, "./y.md"),
+            LinkTarget::Doc {
+                id: y,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "y.md#nope"),
+            LinkTarget::Doc {
+                id: y,
+                anchor: Some("nope".into()),
+                anchor_ok: false
+            }
+        );
+        assert!(matches!(
+            kb.resolve_link(x, "./missing.md"),
+            LinkTarget::Missing { .. }
+        ));
+        assert_eq!(
+            kb.resolve_link(x, "#here"),
+            LinkTarget::SameDoc {
+                anchor: "here".into(),
+                ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "#gone"),
+            LinkTarget::SameDoc {
+                anchor: "gone".into(),
+                ok: false
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "https://example.org/"),
+            LinkTarget::External
+        );
+        assert_eq!(kb.resolve_link(x, "mailto:a@b.org"), LinkTarget::External);
+        assert_eq!(
+            kb.resolve_link(x, "https://n.org/docs/lan/v-pattern/#steps"),
+            LinkTarget::Doc {
+                id: v,
+                anchor: Some("steps".into()),
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "https://n.org/docs/lan/"),
+            LinkTarget::Doc {
+                id: lan,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "../../netstack/docs/lan"),
+            LinkTarget::Doc {
+                id: lan,
+                anchor: None,
+                anchor_ok: true
+            }
+        );
+        assert_eq!(
+            kb.resolve_link(x, "../../netstack/docs/tools/run.sh"),
+            LinkTarget::File {
+                repo: 0,
+                path: "docs/tools/run.sh".into()
+            }
+        );
+        assert!(matches!(
+            kb.resolve_link(x, "https://n.org/docs/lan/w-pattern/"),
+            LinkTarget::Missing { .. }
+        ));
     }
 }
