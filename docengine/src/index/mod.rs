@@ -15,6 +15,7 @@ mod manifest;
 pub mod query;
 mod record;
 pub mod schema;
+mod sections;
 mod snippet;
 mod store;
 #[cfg(test)]
@@ -392,17 +393,35 @@ impl SearchIndex {
             ranked.extend(more.into_iter().map(|(s, a)| (s, a, true)));
         }
         let relaxed = ranked.iter().any(|r| r.2);
+        let docs: Vec<TantivyDocument> = ranked
+            .iter()
+            .map(|r| searcher.doc(r.1))
+            .collect::<tantivy::Result<_>>()
+            .map_err(err)?;
+        let keys: Vec<String> = docs
+            .iter()
+            .map(|d| {
+                d.get_first(self.fields.key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        let best = self
+            .best_sections(&searcher, &sec_stats, &compiled, &keys)
+            .map_err(err)?;
+        let mut matcher = snippet::Matcher::new(&compiled.stems);
         let mut hits = Vec::with_capacity(ranked.len());
-        for (i, (score, addr, partial)) in ranked.into_iter().enumerate() {
+        for (i, ((score, _, partial), d)) in ranked.into_iter().zip(docs).enumerate() {
+            let section = best.get(&keys[i]).map(|b| b.1);
             let mut hit = self
                 .hit(
                     &searcher,
-                    &sec_stats,
-                    &compiled,
+                    &d,
+                    section,
                     q.offset + i + 1,
                     score,
-                    addr,
-                    &mut stem,
+                    &mut matcher,
                 )
                 .map_err(err)?;
             hit.partial = partial;
@@ -426,12 +445,11 @@ impl SearchIndex {
         }
     }
 
+    /// Filter clauses. No `level` clause is needed: the searchable and filter fields exist on
+    /// doc-level entries only (and browsing matches `level:doc` itself).
     fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
-        let mut out = vec![const0(term_query(Term::from_field_text(
-            f.level,
-            schema::LEVEL_DOC,
-        )))];
+        let mut out = Vec::new();
         if !q.kinds.is_empty() {
             out.push(any_of(
                 q.kinds
@@ -503,32 +521,42 @@ impl SearchIndex {
         searcher.search_with_statistics_provider(&query, &(top, Count), stats)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Build a hit from its stored doc entry and its best section entry.
     fn hit(
         &self,
         searcher: &Searcher,
-        sec_stats: &LevelStats<'_>,
-        compiled: &Compiled,
+        d: &TantivyDocument,
+        section: Option<DocAddress>,
         rank: usize,
         score: Score,
-        addr: DocAddress,
-        stem: &mut tantivy::tokenizer::TextAnalyzer,
+        matcher: &mut snippet::Matcher,
     ) -> tantivy::Result<Hit> {
         let f = &self.fields;
-        let d: TantivyDocument = searcher.doc(addr)?;
         let text = |field| {
             d.get_first(field)
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let key = text(f.key).unwrap_or_default();
         let title = text(f.title).unwrap_or_default();
-        let (section, body) = match self.best_section(searcher, sec_stats, compiled, &key)? {
-            Some((section, body)) => (section, body),
+        let (section, body) = match section {
+            Some(addr) => {
+                let s: TantivyDocument = searcher.doc(addr)?;
+                let stext = |field| s.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+                let heading = stext(f.sec_heading);
+                let hit = (!heading.is_empty()).then(|| SectionHit {
+                    heading: heading.to_string(),
+                    anchor: stext(f.sec_anchor).to_string(),
+                    line: s
+                        .get_first(f.sec_line)
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(1) as u32,
+                });
+                (hit, stext(f.sec_text).to_string())
+            }
             None => (None, text(f.lead).unwrap_or_default()),
         };
-        let (snippet, highlights) = snippet::snippet(stem, &body, &compiled.stems, SNIPPET_LEN);
-        let title_highlights = snippet::highlights(stem, &title, &compiled.stems);
+        let (snippet, highlights) = matcher.snippet(&body, SNIPPET_LEN);
+        let title_highlights = matcher.highlights(&title);
         Ok(Hit {
             rank,
             score,
@@ -554,58 +582,21 @@ impl SearchIndex {
         })
     }
 
-    /// The section of a doc that matches the query best, and its text.
-    fn best_section(
+    /// The best-matching section entry of each of these docs, by key.
+    fn best_sections(
         &self,
         searcher: &Searcher,
         stats: &LevelStats<'_>,
         compiled: &Compiled,
-        key: &str,
-    ) -> tantivy::Result<Option<(Option<SectionHit>, String)>> {
-        if compiled.elements.is_empty() {
-            return Ok(None);
-        }
-        let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (
-                Occur::Must,
-                const0(term_query(Term::from_field_text(f.key, key))),
-            ),
-            (
-                Occur::Must,
-                const0(term_query(Term::from_field_text(
-                    f.level,
-                    schema::LEVEL_SECTION,
-                ))),
-            ),
-        ];
-        let weighted = f.section_weighted();
-        for el in &compiled.elements {
-            clauses.push((Occur::Should, query::element_query(&weighted, el)));
-        }
-        let top = searcher.search_with_statistics_provider(
-            &BooleanQuery::new(clauses),
-            &TopDocs::with_limit(1).order_by_score(),
-            stats,
-        )?;
-        let Some(&(score, addr)) = top.first() else {
-            return Ok(None);
-        };
-        if score <= 0.0 {
-            return Ok(None);
-        }
-        let d: TantivyDocument = searcher.doc(addr)?;
-        let text = |field| d.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
-        let heading = text(f.sec_heading);
-        let section = (!heading.is_empty()).then(|| SectionHit {
-            heading: heading.to_string(),
-            anchor: text(f.sec_anchor).to_string(),
-            line: d
-                .get_first(f.sec_line)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(1) as u32,
-        });
-        Ok(Some((section, text(f.sec_text).to_string())))
+        keys: &[String],
+    ) -> tantivy::Result<std::collections::HashMap<String, (Score, DocAddress)>> {
+        let weighted = self.fields.section_weighted();
+        let scoring: Vec<Box<dyn Query>> = compiled
+            .elements
+            .iter()
+            .map(|el| query::element_query(&weighted, el))
+            .collect();
+        sections::best(searcher, stats, self.fields.key, keys, &scoring)
     }
 }
 

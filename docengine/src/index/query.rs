@@ -352,7 +352,8 @@ fn is_stop(w: &str) -> bool {
 /// A positive element of a compiled query, as stems.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Element {
-    /// Any of these stems (the word, or the words its prefix expands to), with weights.
+    /// These stems with weights: the word, its synonyms and the words its prefix expands
+    /// to (a doc's matches among them add up).
     Terms(Vec<(String, f32)>),
     /// These stems in this order.
     Phrase(Vec<String>),
@@ -390,7 +391,7 @@ fn stems(analyzer: &mut TextAnalyzer, word: &str) -> Vec<String> {
 /// Weight of words a prefix expands to, relative to the word as typed.
 const PREFIX_WEIGHT: f32 = 0.8;
 /// How many words a prefix expands to at most (the most frequent ones).
-const PREFIX_EXPANSIONS: usize = 16;
+const PREFIX_EXPANSIONS: usize = 8;
 /// Terms scanned per segment when expanding a prefix.
 const PREFIX_SCAN: usize = 20_000;
 
@@ -540,11 +541,11 @@ pub(crate) fn compile(
         }
     }
 
-    // Docs where two query words stand close together rank higher ("certificate renewal").
+    // Docs whose title or headings have two query words close together rank higher
+    // ("certificate renewal"). Not the body: positions of common words there are costly.
     let proximity_fields = [
         (f.title_text, 3.0 * PROXIMITY_WEIGHT),
         (f.headings_text, 1.8 * PROXIMITY_WEIGHT),
-        (f.body_text, PROXIMITY_WEIGHT),
     ];
     let proximity: Vec<Box<dyn Query>> = chain
         .windows(2)
@@ -636,10 +637,11 @@ pub(crate) fn element_query(fields: &[(Field, f32)], el: &Element) -> Box<dyn Qu
                             ))
                         })
                         .collect();
+                    // A doc with the word and a synonym of it counts both.
                     if alts.len() == 1 {
                         alts.into_iter().next().unwrap_or_else(|| unreachable!())
                     } else {
-                        Box::new(DisjunctionMaxQuery::new(alts))
+                        Box::new(BooleanQuery::union(alts))
                     }
                 }
                 Element::Phrase(stems) => Box::new(BoostQuery::new(

@@ -2,7 +2,7 @@
 //! the byte ranges of the matched words (found with the index's own analyzer, so `backups`
 //! is highlighted for a search on `backup`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -10,38 +10,87 @@ use super::record::floor_char;
 use super::schema;
 
 /// Only this much of a section is looked at for a snippet.
-const MAX_SCAN: usize = 32 * 1024;
+const MAX_SCAN: usize = 16 * 1024;
 /// Context kept before the first match of the window.
 const CONTEXT_BEFORE: usize = 40;
 
-/// Byte ranges of words in `text` whose stem is one of `stems`.
-pub fn highlights(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    stems: &HashSet<String>,
-) -> Vec<(usize, usize)> {
-    if stems.is_empty() {
-        return Vec::new();
-    }
-    schema::tokens(analyzer, text)
-        .into_iter()
-        .filter(|t| stems.contains(&t.2))
-        .map(|t| (t.0, t.1))
-        .collect()
+/// Finds the words of a text whose stem is one of a query's stems. Stemming every word of
+/// every snippet would dominate query time, so words are tokenized without stemming and
+/// only those that start like a query stem (a Porter stem minus its last letter is a prefix
+/// of the word) are stemmed, each distinct word once.
+pub struct Matcher {
+    plain: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    stems: HashSet<String>,
+    prefixes: Vec<String>,
+    seen: HashMap<String, bool>,
 }
 
-/// A snippet of at most about `max_len` bytes of `text` around the densest cluster of
-/// matches, whitespace collapsed, `…` where it was cut; with the highlighted byte ranges in
-/// the snippet.
-pub fn snippet(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    stems: &HashSet<String>,
-    max_len: usize,
-) -> (String, Vec<(usize, usize)>) {
-    let text = &text[..floor_char(text, MAX_SCAN)];
-    let matches = highlights(analyzer, text, stems);
+impl Matcher {
+    pub fn new(stems: &HashSet<String>) -> Matcher {
+        let prefixes = stems
+            .iter()
+            .map(|s| {
+                let keep = s.chars().count().saturating_sub(1).max(1);
+                s.chars().take(keep).collect()
+            })
+            .collect();
+        Matcher {
+            plain: schema::plain_analyzer(),
+            stemmer: schema::stemmed_analyzer(),
+            stems: stems.clone(),
+            prefixes,
+            seen: HashMap::new(),
+        }
+    }
 
+    /// Byte ranges of words in `text` whose stem is one of the query's.
+    pub fn highlights(&mut self, text: &str) -> Vec<(usize, usize)> {
+        let Matcher {
+            plain,
+            stemmer,
+            stems,
+            prefixes,
+            seen,
+        } = self;
+        if stems.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut stream = plain.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            let word = t.text.as_str();
+            // Most words fail the cheap prefix test; only the others are stemmed (once).
+            let hit = prefixes.iter().any(|p| word.starts_with(p.as_str()))
+                && match seen.get(word) {
+                    Some(&m) => m,
+                    None => {
+                        let m = schema::tokens(stemmer, word)
+                            .first()
+                            .is_some_and(|s| stems.contains(&s.2));
+                        seen.insert(word.to_string(), m);
+                        m
+                    }
+                };
+            if hit {
+                out.push((t.offset_from, t.offset_to));
+            }
+        }
+        out
+    }
+
+    /// A snippet of at most about `max_len` bytes of `text` around the densest cluster of
+    /// matches, whitespace collapsed, `…` where it was cut; with the highlighted byte ranges
+    /// in the snippet.
+    pub fn snippet(&mut self, text: &str, max_len: usize) -> (String, Vec<(usize, usize)>) {
+        let text = &text[..floor_char(text, MAX_SCAN)];
+        let matches = self.highlights(text);
+        window(text, &matches, max_len)
+    }
+}
+
+fn window(text: &str, matches: &[(usize, usize)], max_len: usize) -> (String, Vec<(usize, usize)>) {
     // Pick the window start: the match that begins the window with the most distinct (then
     // the most) matched words.
     let context = CONTEXT_BEFORE.min(max_len / 4);
@@ -146,13 +195,12 @@ mod tests {
 
     #[test]
     fn highlights_stems_in_a_window() {
-        let mut a = schema::stemmed_analyzer();
         let text = format!(
             "{} Nightly Backups run at 02:00.\n\nThe backup  target is the NAS. {}",
             "intro words ".repeat(20),
             "tail ".repeat(50)
         );
-        let (s, r) = snippet(&mut a, &text, &stems(&["backup", "nas"]), 120);
+        let (s, r) = Matcher::new(&stems(&["backup", "nas"])).snippet(&text, 120);
         let m = marked(&s, &r);
         assert!(m.starts_with('…'), "{m}");
         assert!(m.ends_with('…'), "{m}");
@@ -164,21 +212,39 @@ mod tests {
     }
 
     #[test]
+    fn stems_that_are_not_prefixes_still_match() {
+        // Porter turns a final y into i: "policy" → "polici", "studies" → "studi".
+        let mut m = Matcher::new(&stems(&["polici", "studi", "rotat"]));
+        let text = "Policy and policies; studies, study; rotating, rotation, rot.";
+        let found: Vec<&str> = m
+            .highlights(text)
+            .iter()
+            .map(|&(a, b)| &text[a..b])
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "Policy", "policies", "studies", "study", "rotating", "rotation"
+            ]
+        );
+    }
+
+    #[test]
     fn no_match_gives_the_opening_text() {
-        let mut a = schema::stemmed_analyzer();
-        let (s, r) = snippet(&mut a, "Short text.", &stems(&["zzz"]), 100);
+        let mut m = Matcher::new(&stems(&["zzz"]));
+        let (s, r) = m.snippet("Short text.", 100);
         assert_eq!(s, "Short text.");
         assert!(r.is_empty());
-        let (s, _) = snippet(&mut a, "", &stems(&["zzz"]), 100);
+        let (s, _) = m.snippet("", 100);
         assert_eq!(s, "");
     }
 
     #[test]
     fn multibyte_text_never_splits_chars() {
-        let mut a = schema::stemmed_analyzer();
+        let mut m = Matcher::new(&stems(&["wireguard"]));
         let text = "ééé ".repeat(100) + "wireguard tunnel " + &"ü ".repeat(100);
         for max in [10, 33, 57, 120] {
-            let (s, r) = snippet(&mut a, &text, &stems(&["wireguard"]), max);
+            let (s, r) = m.snippet(&text, max);
             for (x, y) in r {
                 assert_eq!(&s[x..y], "wireguard");
             }

@@ -290,7 +290,15 @@ impl Store {
     /// Create an empty index.
     pub fn create(&self, fields: &Fields) -> tantivy::Result<Index> {
         fs::create_dir_all(&self.dir)?;
-        let index = Index::create_in_dir(&self.dir, fields.schema.clone())?;
+        let settings = tantivy::IndexSettings {
+            docstore_compression: tantivy::store::Compressor::Lz4,
+            docstore_blocksize: 4096,
+            ..Default::default()
+        };
+        let index = Index::builder()
+            .schema(fields.schema.clone())
+            .settings(settings)
+            .create_in_dir(&self.dir)?;
         schema::register(&index);
         Ok(index)
     }

@@ -151,6 +151,13 @@ pub(crate) fn apply(
                     .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?,
             );
             prepared.commit()?;
+            if full {
+                // One segment answers queries fastest; a build leaves one per indexing thread.
+                let ids = index.searchable_segment_ids()?;
+                if ids.len() > 1 {
+                    w.merge(&ids).wait()?;
+                }
+            }
             w.wait_merging_threads()?;
             store.prune_manifests(&name);
         }
