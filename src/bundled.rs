@@ -43,7 +43,7 @@ fn unpack(cache: &Path) -> Result<PathBuf> {
             }
         }
     }
-    let dir = cache_root().join(format!(
+    let dir = cache.join(format!(
         "content-{}-{hasher:016x}",
         env!("CARGO_PKG_VERSION")
     ));

@@ -42,6 +42,12 @@ pub enum Command {
     Init(cmd::init::Args),
     /// Search every doc of the KB: ranked results with the matching section and a snippet.
     Search(cmd::search::Args),
+    /// Render an action recommendation for a site per its contract: the pattern to follow (a
+    /// link) with the site's values, as an issue, e-mail, Matrix or Slack message, or JSON.
+    Recommend(cmd::recommend::Args),
+    /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
+    /// broken links, contracts, values. The CI gate.
+    Lint(cmd::lint::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -82,6 +88,8 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
         Command::Search(args) => cmd::search::run(&cli, args),
+        Command::Recommend(args) => cmd::recommend::run(&cli, args),
+        Command::Lint(args) => cmd::lint::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -79,6 +79,51 @@ pub struct LintConfig {
     pub exclude: Vec<String>,
 }
 
+impl LintConfig {
+    /// Read lint settings from a TOML file: its `[lint]` table (so a `netstack.toml` works),
+    /// or, without one, the file's top-level keys. Unknown keys and rule ids are errors that
+    /// name the file.
+    pub fn load_file(path: &Path) -> Result<LintConfig> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let table: toml::Table = toml::from_str(&text).map_err(|e| {
+            let line = e.span().map(|s| line_of(&text, s.start));
+            Error::config(path, line, toml_message(&e))
+        })?;
+        let lint = match table.get("lint") {
+            Some(toml::Value::Table(t)) => t.clone(),
+            Some(_) => return Err(Error::config(path, None, "`lint` must be a table")),
+            None => table,
+        };
+        let cfg: LintConfig = toml::Value::Table(lint)
+            .try_into()
+            .map_err(|e: toml::de::Error| Error::config(path, None, toml_message(&e)))?;
+        for id in cfg.rules.keys() {
+            if crate::lint::Rule::from_id(id).is_none() {
+                return Err(Error::config(
+                    path,
+                    lint_rule_line(&text, id),
+                    format!(
+                        "[lint.rules] {}; remove or correct that key",
+                        crate::lint::rule::unknown_rule_message(id)
+                    ),
+                ));
+            }
+        }
+        if let Some(t) = cfg.similarity_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            return Err(Error::config(
+                path,
+                None,
+                format!("similarity_threshold = {t} is out of range: use a number between 0 and 1"),
+            ));
+        }
+        crate::lint::Settings::from_config(&cfg)
+            .map_err(|e| Error::config(path, None, e.to_string()))?;
+        Ok(cfg)
+    }
+}
+
 /// A rule's configured level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -330,9 +375,25 @@ impl Config {
                 file,
                 None,
                 format!(
-                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.5)"
+                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.4)"
                 ),
             ));
+        }
+
+        for id in raw.lint.rules.keys() {
+            if crate::lint::Rule::from_id(id).is_none() {
+                return Err(Error::config(
+                    file,
+                    lint_rule_line(text, id),
+                    format!(
+                        "[lint.rules] {}; remove or correct that key",
+                        crate::lint::rule::unknown_rule_message(id)
+                    ),
+                ));
+            }
+        }
+        if let Err(e) = crate::lint::Settings::from_config(&raw.lint) {
+            return Err(Error::config(file, None, e.to_string()));
         }
 
         Ok(Config {
@@ -372,12 +433,18 @@ impl Config {
                 base_urls.push(u);
             }
         }
-        let folder_name = path
+        let raw_folder = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "patterns".into());
+        // A CI checkout in a dot folder (`.netstack-patterns`) is still called `netstack-patterns`.
+        let folder_name = match raw_folder.trim_start_matches('.') {
+            "" => "patterns".to_string(),
+            n => n.to_string(),
+        };
         let mut publication =
             Publication::new(base_urls, inferred.forge_urls.clone(), String::new());
+        publication.add_name(&raw_folder);
         publication.add_name(&folder_name);
         for n in &inferred.names {
             publication.add_name(n);
@@ -472,6 +539,31 @@ fn toml_message(e: &toml::de::Error) -> String {
     }
 }
 
+/// The line of a key of `[lint.rules]` (or of `rules = { … }` under `[lint]`), if found.
+fn lint_rule_line(text: &str, key: &str) -> Option<usize> {
+    let mut in_rules = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_rules = t.trim_start_matches('[').trim_end_matches(']').trim() == "lint.rules";
+            continue;
+        }
+        let quoted = format!("\"{key}\"");
+        let names_key = |s: &str| {
+            let s = s.trim_start();
+            (s.starts_with(key) && s[key.len()..].trim_start().starts_with('='))
+                || (s.starts_with(&quoted) && s[quoted.len()..].trim_start().starts_with('='))
+        };
+        if in_rules && names_key(t) {
+            return Some(i + 1);
+        }
+        if t.starts_with("rules") && t.contains(key) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
 /// 1-based line of a byte offset.
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -548,6 +640,25 @@ mod tests {
         let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\n[lint]\nthreshold = 3\n");
         let err = cfg.unwrap_err().to_string();
         assert!(err.contains("threshold"), "{err}");
+    }
+
+    #[test]
+    fn unknown_lint_rule_is_an_error_naming_key_and_line() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[lint]\nfail_on = \"warning\"\n[lint.rules]\nbroken-link = \"off\"\nduplicate-contnet = \"warning\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("duplicate-contnet"), "{err}");
+        assert!(err.contains("netstack.toml:7"), "{err}");
+        assert!(err.contains("did you mean `duplicate-content`"), "{err}");
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[lint.rules]\nbroken-link = \"off\"\nsite-values-in-pattern = \"warning\"\n",
+        );
+        let cfg = cfg.unwrap();
+        assert_eq!(cfg.lint.rules.len(), 2);
+        let (_d, cfg) =
+            kb_with("[patterns]\npath = \"netstack\"\n[lint.rules]\nbroken-link = \"loud\"\n");
+        assert!(cfg.unwrap_err().to_string().contains("loud"));
     }
 
     #[test]

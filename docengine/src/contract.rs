@@ -96,24 +96,38 @@ pub struct Contract {
 }
 
 impl Contract {
-    /// The contacts a recommendation of this category and severity goes to.
+    /// Which route a recommendation of this category and severity takes: the index of the
+    /// first matching route in [`Contract::routes`], or `None` for the default.
+    ///
+    /// A route's categories match the category itself and everything below it
+    /// (`ops/security` matches `ops/security/tls`), case-insensitively, with or without a
+    /// leading `docs/`. A route without categories (or severities) matches any.
+    pub fn route_index(&self, category: Option<&str>, severity: Severity) -> Option<usize> {
+        let norm = |c: &str| {
+            let c = c.trim().trim_matches('/').to_ascii_lowercase();
+            c.strip_prefix("docs/").map(str::to_string).unwrap_or(c)
+        };
+        let category = category.map(norm);
+        self.routes.iter().position(|r| {
+            let cat_ok = r.categories.is_empty()
+                || category.as_deref().is_some_and(|c| {
+                    r.categories.iter().any(|rc| {
+                        let rc = norm(rc);
+                        c == rc || c.starts_with(&format!("{rc}/"))
+                    })
+                });
+            let sev_ok = r.severities.is_empty() || r.severities.contains(&severity);
+            cat_ok && sev_ok
+        })
+    }
+
+    /// The contacts a recommendation of this category and severity goes to: the first
+    /// matching route's, else the default's.
     pub fn route(&self, category: Option<&str>, severity: Severity) -> Vec<&Contact> {
-        let names: &[String] = self
-            .routes
-            .iter()
-            .find(|r| {
-                let cat_ok = r.categories.is_empty()
-                    || category.is_some_and(|c| {
-                        r.categories.iter().any(|rc| {
-                            let rc = rc.trim_matches('/');
-                            c == rc || c.starts_with(&format!("{rc}/"))
-                        })
-                    });
-                let sev_ok = r.severities.is_empty() || r.severities.contains(&severity);
-                cat_ok && sev_ok
-            })
-            .map(|r| r.to.as_slice())
-            .unwrap_or(&self.default);
+        let names: &[String] = match self.route_index(category, severity) {
+            Some(i) => &self.routes[i].to,
+            None => &self.default,
+        };
         names
             .iter()
             .filter_map(|n| self.contacts.iter().find(|c| &c.name == n))
@@ -429,6 +443,15 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
+        if let Some(bad) = cc.iter().find(|c| !is_email(c)) {
+            return Err(err(
+                line_of(bad.lines().next().unwrap_or(bad)),
+                format!(
+                    "contact `{name}`: cc `{}` is not an e-mail address (expected something like owner@example.org)",
+                    bad.escape_debug()
+                ),
+            ));
+        }
         if contacts.iter().any(|c| c.name == name) {
             return Err(err(
                 line_of(&name),
@@ -467,11 +490,38 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
     };
 
     let mut routes = Vec::new();
-    if let Some(Value::Array(items)) = fm.data.get("routes").or_else(|| fm.data.get("routing")) {
+    let raw_routes = fm.data.get("routes").or_else(|| fm.data.get("routing"));
+    if let Some(v) = raw_routes
+        && !v.is_array()
+        && !v.is_null()
+    {
+        return Err(err(
+            line_of("rout"),
+            "`routes:` must be a list, like `routes:\n  - {category: ops/security, severity: [error], to: [noc]}`",
+        ));
+    }
+    if let Some(Value::Array(items)) = raw_routes {
         for item in items {
             let Some(map) = item.as_object() else {
-                continue;
+                return Err(err(
+                    line_of("routes"),
+                    "each route must be a map like `- {category: ops/security, severity: [error], to: [noc]}`",
+                ));
             };
+            // A misspelt key would silently widen the route to "everything": refuse it.
+            if let Some(bad) = map.keys().find(|k| {
+                !matches!(
+                    k.as_str(),
+                    "category" | "categories" | "severity" | "severities" | "to"
+                )
+            }) {
+                return Err(err(
+                    line_of(&format!("{bad}:")),
+                    format!(
+                        "a route has the unknown key `{bad}`: routes take `category`, `severity` and `to`"
+                    ),
+                ));
+            }
             let to = names_of(map.get("to"));
             if to.is_empty() {
                 return Err(err(
@@ -481,14 +531,14 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
             }
             check_names(&to, "a route")?;
             let mut severities = Vec::new();
-            for s in names_of(map.get("severity")) {
+            for s in names_of(map.get("severity").or_else(|| map.get("severities"))) {
                 match s.parse::<Severity>() {
                     Ok(sev) => severities.push(sev),
                     Err(e) => return Err(err(line_of(&s), format!("a route's severity: {e}"))),
                 }
             }
             routes.push(Route {
-                categories: names_of(map.get("category")),
+                categories: names_of(map.get("category").or_else(|| map.get("categories"))),
                 severities,
                 to,
             });
@@ -520,9 +570,22 @@ fn parse_structured(doc: &Doc) -> Result<Contract, ContractError> {
     })
 }
 
+/// Is the whole string one e-mail address (nothing before or after it)?
+fn is_email(s: &str) -> bool {
+    EMAIL
+        .find(s)
+        .is_some_and(|m| m.start() == 0 && m.end() == s.len())
+}
+
 fn address_problem(method: Method, address: &str) -> Option<String> {
+    if address.chars().any(char::is_control) {
+        return Some(format!(
+            "`{}` contains a line break or control character: write the address on one line",
+            address.escape_debug()
+        ));
+    }
     let ok = match method {
-        Method::Email => EMAIL.is_match(address),
+        Method::Email => is_email(address),
         Method::Issue => address.starts_with("http") || REPO.is_match(address),
         Method::Matrix => MATRIX_ROOM.is_match(address),
         Method::Slack => address.starts_with('#') || address.starts_with("http"),
@@ -654,6 +717,41 @@ mod tests {
         assert!(e.message.contains("not a valid email"), "{}", e.message);
         let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\nroutes:\n  - to: zed\ndefault: a\n---\n").unwrap_err();
         assert!(e.message.contains("zed"), "{}", e.message);
+    }
+
+    #[test]
+    fn route_index_matching_is_forgiving_about_case_and_docs_prefix() {
+        let c = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\n  - name: b\n    method: email\n    address: b@x.org\nroutes:\n  - categories: [docs/Ops/Security]\n    to: b\ndefault: a\n---\n").unwrap();
+        assert_eq!(
+            c.route_index(Some("ops/security/tls"), Severity::Info),
+            Some(0)
+        );
+        assert_eq!(c.route_index(Some("ops/securityx"), Severity::Info), None);
+        assert_eq!(c.route_index(None, Severity::Error), None);
+        assert_eq!(c.route(None, Severity::Error)[0].name, "a");
+    }
+
+    #[test]
+    fn addresses_must_be_exactly_one_address() {
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: \"a@x.org\\nBcc: evil@x.org\"\n---\n").unwrap_err();
+        assert!(e.message.contains("line break"), "{}", e.message);
+        let e = contract(
+            "---\ncontacts:\n  - name: a\n    method: email\n    address: mail a@x.org now\n---\n",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not a valid email"), "{}", e.message);
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\n    cc: [b@x.org, bob]\n---\n").unwrap_err();
+        assert_eq!(e.line, 6);
+        assert!(e.message.contains("cc `bob`"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_misspelt_route_key_is_an_error_not_a_catch_all() {
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\nroutes:\n  - catgory: ops/security\n    to: a\ndefault: a\n---\n").unwrap_err();
+        assert_eq!(e.line, 7);
+        assert!(e.message.contains("`catgory`"), "{}", e.message);
+        let e = contract("---\ncontacts:\n  - name: a\n    method: email\n    address: a@x.org\nroutes: {to: a}\ndefault: a\n---\n").unwrap_err();
+        assert!(e.message.contains("must be a list"), "{}", e.message);
     }
 
     #[test]

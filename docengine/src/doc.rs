@@ -1148,7 +1148,32 @@ impl Doc {
                     .and_then(|s| s.heading)
                     .map(|h| parsed.headings[h].text.as_str())
             };
-            crate::values::supplied(fm.as_ref(), &parsed.tables, &parsed.items, heading)
+            let mut values =
+                crate::values::supplied(fm.as_ref(), &parsed.tables, &parsed.items, heading);
+            // Front matter values: point at the line of their key.
+            if let Some(fm) = &fm {
+                for v in values
+                    .iter_mut()
+                    .filter(|v| v.source == crate::values::ValueSource::FrontMatter)
+                {
+                    let found = contents
+                        .text
+                        .lines()
+                        .take(fm.end_line as usize)
+                        .position(|l| {
+                            let l = l.trim_start().trim_start_matches(['"', '\'']);
+                            l.strip_prefix(v.name.as_str()).is_some_and(|rest| {
+                                rest.trim_start_matches(['"', '\''])
+                                    .trim_start()
+                                    .starts_with([':', '='])
+                            })
+                        });
+                    if let Some(i) = found {
+                        v.line = i as u32 + 1;
+                    }
+                }
+            }
+            values
         } else {
             Vec::new()
         };

@@ -52,6 +52,20 @@ pub enum Error {
     /// Invalid input given by the caller (not from a file).
     #[error("{0}")]
     Invalid(String),
+
+    /// A site's contract names no usable contact for action recommendations (or there is no
+    /// contract): `path` is the contract as shown to users, `message` says what to add.
+    #[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    NoContact {
+        site: String,
+        path: String,
+        line: Option<u32>,
+        message: String,
+    },
+
+    /// The recommendation outbox (`ledger.json` or a message file) cannot be used.
+    #[error("{}: {message}", path.display())]
+    Outbox { path: PathBuf, message: String },
 }
 
 impl Error {

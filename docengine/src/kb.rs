@@ -100,6 +100,8 @@ pub struct KnowledgeBase {
     problems: Vec<Problem>,
     cache: HashMap<PathBuf, LoadedFile>,
     suggest_index: std::sync::OnceLock<SuggestIndex>,
+    roots: std::sync::OnceLock<HashMap<PathBuf, usize>>,
+    repo_names: std::sync::OnceLock<HashMap<String, usize>>,
     timings: LoadTimings,
 }
 
@@ -396,6 +398,8 @@ impl KnowledgeBase {
             problems,
             cache,
             suggest_index: std::sync::OnceLock::new(),
+            roots: std::sync::OnceLock::new(),
+            repo_names: std::sync::OnceLock::new(),
             timings,
         })
     }
@@ -418,7 +422,20 @@ impl KnowledgeBase {
 
     /// A site repo by name.
     pub fn site_repo(&self, site: &str) -> Option<&Repo> {
-        self.repos.iter().skip(1).find(|r| r.name == site)
+        self.site_index(site).map(|i| &self.repos[i])
+    }
+
+    /// Index in [`KnowledgeBase::repos`] of a site repo (a map lookup: callers do this per
+    /// link, and KBs have hundreds of sites).
+    fn site_index(&self, site: &str) -> Option<usize> {
+        let names = self.repo_names.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, r) in self.repos.iter().enumerate().skip(1) {
+                m.entry(r.name.clone()).or_insert(i);
+            }
+            m
+        });
+        names.get(site).copied()
     }
 
     /// The repo a doc belongs to.
@@ -433,7 +450,7 @@ impl KnowledgeBase {
     pub fn repo_index(&self, doc: &Doc) -> usize {
         match &doc.site {
             None => 0,
-            Some(s) => self.repos.iter().position(|r| r.name == *s).unwrap_or(0),
+            Some(s) => self.site_index(s).unwrap_or(0),
         }
     }
 
@@ -599,6 +616,20 @@ impl KnowledgeBase {
         scored.into_iter().take(limit).map(|(_, id)| id).collect()
     }
 
+    /// The repo whose root holds this absolute path (the innermost one when checkouts are
+    /// nested). Walks up the path's ancestors, so the cost does not grow with the number of
+    /// repos.
+    pub fn repo_containing(&self, abs: &Path) -> Option<usize> {
+        let roots = self.roots.get_or_init(|| {
+            let mut m = HashMap::new();
+            for (i, r) in self.repos.iter().enumerate() {
+                m.entry(r.root.clone()).or_insert(i);
+            }
+            m
+        });
+        abs.ancestors().find_map(|a| roots.get(a).copied())
+    }
+
     /// Where a link written in a doc leads.
     pub fn resolve_link(&self, from: DocId, target: &str) -> LinkTarget {
         let doc = &self.docs[from];
@@ -645,14 +676,12 @@ impl KnowledgeBase {
                 None => return LinkTarget::Missing { wanted: path },
             }
         };
-        // Which repo is it in? (Longest root first, so nested checkouts work.)
-        let mut order: Vec<usize> = (0..self.repos.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(self.repos[i].root.as_os_str().len()));
-        for i in order {
-            if let Ok(rel) = abs.strip_prefix(&self.repos[i].root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                return self.resolve_in(i, &Want::Paths(refs::path_candidates(&rel)), anchor);
-            }
+        // Which repo is it in? (Innermost root, so nested checkouts work.)
+        if let Some(i) = self.repo_containing(&abs)
+            && let Ok(rel) = abs.strip_prefix(&self.repos[i].root)
+        {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            return self.resolve_in(i, &Want::Paths(refs::path_candidates(&rel)), anchor);
         }
         // A checkout laid out differently: `../../netstack/docs/x.md`.
         if let Some(c) = refs::classify_link(doc, target, &ctx) {

@@ -125,7 +125,10 @@ pub struct RefContext<'a> {
     pub pattern_root: &'a Path,
     /// Ids of all patterns (lowercase), so prose can name patterns without `-pattern`.
     pub known_ids: &'a HashSet<String>,
-    prose: Regex,
+    /// The prose-reference pattern, compiled on first use: link resolution builds contexts
+    /// often and never needs it.
+    prose_pattern: String,
+    prose: std::sync::OnceLock<Regex>,
 }
 
 impl<'a> RefContext<'a> {
@@ -145,20 +148,17 @@ impl<'a> RefContext<'a> {
             "implements?".into(),
             "via".into(),
         ];
+        // The repo's own names, and "netstack", which federations use for their pattern repo
+        // in prose whatever its folder is called.
+        let mut names: Vec<String> = vec!["netstack".into()];
         for n in publication.names() {
-            cues.push(regex::escape(n));
+            let n = regex::escape(n);
+            if !names.contains(&n) {
+                names.push(n);
+            }
         }
-        let names = publication
-            .names()
-            .iter()
-            .map(|n| regex::escape(n))
-            .collect::<Vec<_>>()
-            .join("|");
-        let names = if names.is_empty() {
-            "netstack".to_string()
-        } else {
-            names
-        };
+        cues.extend(names.iter().cloned());
+        let names = names.join("|");
         let pattern = format!(
             r"(?i)\b(?:{})\s+(?:the\s+)?(?:(?:{names})(?:'s)?\s+)?(?:pattern:?\s+)?[`'\x22*_]*([a-z0-9][a-z0-9_-]*[a-z0-9])",
             cues.join("|")
@@ -167,8 +167,16 @@ impl<'a> RefContext<'a> {
             publication,
             pattern_root,
             known_ids,
-            prose: Regex::new(&pattern).expect("prose reference regex"),
+            prose_pattern: pattern,
+            prose: std::sync::OnceLock::new(),
         }
+    }
+}
+
+impl RefContext<'_> {
+    fn prose(&self) -> &Regex {
+        self.prose
+            .get_or_init(|| Regex::new(&self.prose_pattern).expect("prose reference regex"))
     }
 }
 
@@ -237,7 +245,7 @@ pub fn extract(doc: &Doc, ctx: &RefContext<'_>) -> Vec<Candidate> {
             continue;
         }
         let text = doc.block_text(block);
-        for cap in ctx.prose.captures_iter(text) {
+        for cap in ctx.prose().captures_iter(text) {
             let m = cap.get(1).expect("group 1");
             let id = m.as_str().to_ascii_lowercase();
             if !(id.ends_with("-pattern") || ctx.known_ids.contains(&id)) {
@@ -460,5 +468,41 @@ mod tests {
             target: Target::Missing,
         };
         assert_eq!(r.wanted_id(), "uptime-probe-pattern");
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+    use crate::doc::{Contents, Origin};
+    use std::path::PathBuf;
+
+    #[test]
+    fn prose_says_netstack_even_when_the_repo_folder_is_named_otherwise() {
+        let mut p = Publication::new(vec![], vec![], String::new());
+        p.add_name("patterns");
+        let root = PathBuf::from("/kb/patterns");
+        let ids = HashSet::new();
+        let ctx = RefContext::new(&p, &root, &ids);
+        let abs = PathBuf::from("/kb/cf/docs/a.md");
+        let (doc, _) = Doc::build(
+            Origin {
+                repo: "cf",
+                site: Some("cf"),
+                rel: "docs/a.md",
+                abs: &abs,
+                docs_dir: "docs",
+            },
+            Contents {
+                text:
+                    "# A\n\nRuns per netstack backup-cron-pattern and per patterns dns-pattern.\n"
+                        .into(),
+                hash: 0,
+                bytes: 0,
+                truncated: false,
+            },
+        );
+        let ids: Vec<String> = extract(&doc, &ctx).into_iter().map(|c| c.raw).collect();
+        assert_eq!(ids, vec!["backup-cron-pattern", "dns-pattern"]);
     }
 }

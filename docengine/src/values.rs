@@ -280,3 +280,26 @@ mod tests {
         assert_eq!(v[1].line, 11);
     }
 }
+
+#[cfg(test)]
+mod line_tests {
+    #[test]
+    fn front_matter_values_point_at_their_key_line() {
+        let abs = std::path::PathBuf::from("/kb/cf/docs/b.md");
+        let (doc, _) = crate::doc::Doc::build(
+            crate::doc::Origin { repo: "cf", site: Some("cf"), rel: "docs/b.md", abs: &abs, docs_dir: "docs" },
+            crate::doc::Contents {
+                text: "---\nfollows: [x-pattern]\nvalues:\n  backup_target: nas01\n  \"schedule\": \"02:00\"\n---\n# B\n".into(),
+                hash: 0,
+                bytes: 0,
+                truncated: false,
+            },
+        );
+        let lines: Vec<(&str, u32)> = doc
+            .values
+            .iter()
+            .map(|v| (v.key.as_str(), v.line))
+            .collect();
+        assert_eq!(lines, vec![("backup_target", 4), ("schedule", 5)]);
+    }
+}

@@ -2,4 +2,6 @@
 
 pub mod check;
 pub mod init;
+pub mod lint;
+pub mod recommend;
 pub mod search;

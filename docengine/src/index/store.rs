@@ -124,8 +124,10 @@ impl Store {
             .create(true)
             .truncate(false)
             .open(self.lock_path())?;
-        if !fs4::fs_std::FileExt::try_lock_exclusive(&file)? {
-            return Ok(None);
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => return Ok(None),
+            Err(fs4::TryLockError::Error(e)) => return Err(e),
         }
         file.set_len(0)?;
         file.rewind()?;

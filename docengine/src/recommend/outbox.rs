@@ -1,0 +1,474 @@
+//! The outbox: a folder with one file per recommendation message (in its recipient's format)
+//! and `ledger.json`, the record of every recommendation ever made: key, site, recipients and
+//! their files, first and last sighting, how often it was seen, open or resolved.
+//!
+//! Re-running is idempotent: the same recommendation (same dedup key) updates its entry
+//! instead of adding one, and its files are re-rendered dated by the first sighting, so they
+//! come out byte-identical and are not rewritten. A recommendation whose finding is gone is
+//! marked `resolved` (and re-opened if it comes back). Every write is atomic (temp file,
+//! fsync, rename, fsync of the folder), and the ledger is written last, so a run killed at any
+//! point leaves the previous ledger intact; files of the interrupted run are simply rendered
+//! again by the next one. A lock file (`.netstack.lock`, released by the OS when a run ends
+//! or dies) makes concurrent runs on one outbox take turns instead of losing updates.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::problem::Severity;
+
+use super::clock::{parse_rfc3339, rfc3339};
+use super::key::MANUAL;
+use super::message::{Envelope, messages};
+use super::recommendation::{Recipient, Recommendation};
+
+/// The ledger's file name inside the outbox folder.
+pub const LEDGER_FILE: &str = "ledger.json";
+/// The ledger format version this build writes and reads.
+pub const LEDGER_VERSION: u32 = 1;
+/// Environment variable naming a failure point (tests simulate a crash with it).
+pub const FAILPOINT_ENV: &str = "NETSTACK_FAILPOINT";
+/// The failure point between writing the new ledger to its temp file and the rename.
+pub const FAILPOINT_LEDGER_RENAME: &str = "outbox-ledger-before-rename";
+
+const TEMP_PREFIX: &str = ".netstack-tmp-";
+/// Lock file: one run at a time per outbox.
+pub const LOCK_FILE: &str = ".netstack.lock";
+
+/// `ledger.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub version: u32,
+    /// Sorted by key.
+    pub recommendations: Vec<Entry>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger {
+            version: LEDGER_VERSION,
+            recommendations: Vec::new(),
+        }
+    }
+}
+
+/// Whether a recommendation still applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Open,
+    Resolved,
+}
+
+/// One recommendation in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub key: String,
+    pub site: String,
+    /// Lint rule id or `manual`.
+    pub reason: String,
+    pub pattern: Option<String>,
+    pub severity: Severity,
+    pub title: String,
+    /// `docs/backup.md:12-30`, if the recommendation is about one doc.
+    pub location: Option<String>,
+    /// Who it goes to, each with the file (relative to the outbox) of their message.
+    pub recipients: Vec<Delivery>,
+    /// RFC 3339 UTC.
+    pub first_seen: String,
+    pub last_seen: String,
+    pub times_seen: u64,
+    pub status: Status,
+    /// When it was last marked resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+}
+
+/// One recipient of a recommendation and its message file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    #[serde(flatten)]
+    pub recipient: Recipient,
+    /// Message file, relative to the outbox folder.
+    pub file: String,
+}
+
+/// What a run changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Keys seen for the first time.
+    pub new: Vec<String>,
+    /// Keys seen before and still open.
+    pub seen_again: Vec<String>,
+    /// Keys that were resolved and are back.
+    pub reopened: Vec<String>,
+    /// Keys marked resolved by this run.
+    pub resolved: Vec<String>,
+    /// Files (relative to the outbox) written because they were new or changed.
+    pub written: Vec<String>,
+    /// Files removed because their recipient no longer receives the recommendation.
+    pub removed: Vec<String>,
+}
+
+/// An outbox folder opened for one run.
+#[derive(Debug)]
+pub struct Outbox {
+    dir: PathBuf,
+    /// Held (exclusively locked) until the run ends; the OS releases it if the process dies.
+    _lock: std::fs::File,
+    ledger: Ledger,
+    seen_this_run: BTreeSet<String>,
+    report: Report,
+}
+
+impl Outbox {
+    /// Open (creating the folder if needed) and read the ledger. Temp files left by an
+    /// interrupted run are removed.
+    pub fn open(dir: &Path) -> Result<Outbox> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::Outbox {
+            path: dir.to_path_buf(),
+            message: format!("cannot create the outbox folder: {e}"),
+        })?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, e))?;
+        // Called through the trait: `File::try_lock` of std is newer than our MSRV.
+        match fs4::FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                // Another run holds the outbox: wait for it rather than lose its updates.
+                fs4::FileExt::lock(&lock).map_err(|e| Error::io(&lock_path, e))?;
+            }
+            Err(fs4::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+        }
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                if e.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let path = dir.join(LEDGER_FILE);
+        let ledger = match std::fs::read(&path) {
+            Ok(bytes) => parse_ledger(&bytes).map_err(|message| Error::Outbox {
+                path: path.clone(),
+                message,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        Ok(Outbox {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            ledger,
+            seen_this_run: BTreeSet::new(),
+            report: Report::default(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Record recommendations seen now: new keys get an entry, known ones are updated
+    /// (`last_seen`, `times_seen`, re-opened if resolved). Each message file is rendered in
+    /// its recipient's format, dated by the first sighting, and written only if it changed.
+    /// A key recorded twice in one run counts once.
+    pub fn record(
+        &mut self,
+        recs: &[Recommendation],
+        env: &Envelope,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        let now_s = rfc3339(now);
+        let mut pending: Vec<(String, String)> = Vec::new();
+        for rec in recs {
+            if !self.seen_this_run.insert(rec.key.clone()) {
+                continue;
+            }
+            let pos = self
+                .ledger
+                .recommendations
+                .binary_search_by(|e| e.key.as_str().cmp(&rec.key));
+            let first_seen = match pos {
+                Ok(i) => self.ledger.recommendations[i].first_seen.clone(),
+                Err(_) => now_s.clone(),
+            };
+            let date = parse_rfc3339(&first_seen).unwrap_or(now);
+            let msgs = messages(rec, None, &env.dated(date))?;
+            let mut deliveries = Vec::new();
+            for m in &msgs {
+                pending.push((m.file_name.clone(), m.text.clone()));
+                if let Some(r) = &m.recipient {
+                    deliveries.push(Delivery {
+                        recipient: r.clone(),
+                        file: m.file_name.clone(),
+                    });
+                }
+            }
+            let location = rec.location.as_ref().map(|l| l.display());
+            match pos {
+                Ok(i) => {
+                    let e = &mut self.ledger.recommendations[i];
+                    let new_files: BTreeSet<&str> =
+                        deliveries.iter().map(|d| d.file.as_str()).collect();
+                    for old in &e.recipients {
+                        if !new_files.contains(old.file.as_str()) {
+                            let p = self.dir.join(&old.file);
+                            if p.exists() {
+                                std::fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+                                self.report.removed.push(old.file.clone());
+                            }
+                        }
+                    }
+                    if e.status == Status::Resolved {
+                        self.report.reopened.push(rec.key.clone());
+                    } else {
+                        self.report.seen_again.push(rec.key.clone());
+                    }
+                    e.status = Status::Open;
+                    e.last_seen = now_s.clone();
+                    e.times_seen += 1;
+                    e.recipients = deliveries;
+                    e.severity = rec.severity;
+                    e.title = rec.title.clone();
+                    e.location = location;
+                }
+                Err(i) => {
+                    self.report.new.push(rec.key.clone());
+                    self.ledger.recommendations.insert(
+                        i,
+                        Entry {
+                            key: rec.key.clone(),
+                            site: rec.site.name.clone(),
+                            reason: rec.reason.clone(),
+                            pattern: rec.pattern.as_ref().map(|p| p.id.clone()),
+                            severity: rec.severity,
+                            title: rec.title.clone(),
+                            location,
+                            recipients: deliveries,
+                            first_seen: now_s.clone(),
+                            last_seen: now_s.clone(),
+                            times_seen: 1,
+                            status: Status::Open,
+                            resolved_at: None,
+                        },
+                    );
+                }
+            }
+        }
+        self.write_files(pending)
+    }
+
+    /// Write the files whose content changed, several at a time: each write ends in an
+    /// fsync, which waits on the disk, not the CPU.
+    fn write_files(&mut self, files: Vec<(String, String)>) -> Result<()> {
+        const WORKERS: usize = 8;
+        let dir = &self.dir;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let results: Vec<Result<Vec<String>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..WORKERS.min(files.len()))
+                .map(|_| {
+                    scope.spawn(|| -> Result<Vec<String>> {
+                        let mut written = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some((rel, text)) = files.get(i) else {
+                                return Ok(written);
+                            };
+                            let path = dir.join(rel);
+                            if std::fs::read(&path).ok().as_deref() != Some(text.as_bytes()) {
+                                write_renamed(&path, text.as_bytes(), None)?;
+                                written.push(rel.clone());
+                            }
+                        }
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("outbox writer thread"))
+                .collect()
+        });
+        let mut written = Vec::new();
+        for r in results {
+            written.extend(r?);
+        }
+        written.sort();
+        self.report.written.extend(written);
+        Ok(())
+    }
+
+    /// Keys still present this run that are not recorded (findings silenced by a lint
+    /// baseline): they are neither counted as seen nor resolved.
+    pub fn keep(&mut self, keys: impl IntoIterator<Item = String>) {
+        self.seen_this_run.extend(keys);
+    }
+
+    /// Mark resolved every open lint recommendation of these sites that this run did not
+    /// record (its finding is gone). Hand-made (`manual`) recommendations are never resolved
+    /// this way.
+    pub fn resolve_absent(&mut self, sites: &[String], now: OffsetDateTime) {
+        let sites: BTreeSet<&str> = sites.iter().map(String::as_str).collect();
+        let now_s = rfc3339(now);
+        for e in &mut self.ledger.recommendations {
+            if e.status == Status::Open
+                && e.reason != MANUAL
+                && sites.contains(e.site.as_str())
+                && !self.seen_this_run.contains(&e.key)
+            {
+                e.status = Status::Resolved;
+                e.resolved_at = Some(now_s.clone());
+                self.report.resolved.push(e.key.clone());
+            }
+        }
+    }
+
+    /// Write the ledger (atomically) and return what this run changed.
+    pub fn commit(self) -> Result<Report> {
+        let mut text = serde_json::to_string_pretty(&self.ledger).expect("ledger serializes");
+        text.push('\n');
+        // The message files' renames reach the disk before the ledger that lists them.
+        if !self.report.written.is_empty() || !self.report.removed.is_empty() {
+            sync_dir(&self.dir);
+        }
+        let path = self.dir.join(LEDGER_FILE);
+        let current = std::fs::read(&path).ok();
+        if current.as_deref() != Some(text.as_bytes()) {
+            atomic_write(&path, text.as_bytes(), Some(FAILPOINT_LEDGER_RENAME))?;
+        }
+        Ok(self.report)
+    }
+}
+
+fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, String> {
+    #[derive(Deserialize)]
+    struct Head {
+        version: Option<u32>,
+    }
+    let head: Head = serde_json::from_slice(bytes).map_err(|e| {
+        format!(
+            "not a readable netstack ledger ({e}); netstack never overwrites a ledger it cannot read: move it aside and run again to start a new one"
+        )
+    })?;
+    match head.version {
+        Some(LEDGER_VERSION) => {}
+        Some(v) => {
+            return Err(format!(
+                "ledger version {v} is not supported by this netstack (it reads version {LEDGER_VERSION}): use a matching netstack or another outbox folder"
+            ));
+        }
+        None => {
+            return Err("not a netstack ledger (no `version`): use another outbox folder".into());
+        }
+    }
+    let mut ledger: Ledger = serde_json::from_slice(bytes).map_err(|e| {
+        format!("the ledger is damaged ({e}): fix that entry or move the file aside")
+    })?;
+    ledger.recommendations.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut seen = BTreeMap::new();
+    for e in &ledger.recommendations {
+        if seen.insert(e.key.clone(), ()).is_some() {
+            return Err(format!(
+                "the ledger lists `{}` twice: remove one of the entries",
+                e.key
+            ));
+        }
+    }
+    Ok(ledger)
+}
+
+/// Write a file so that readers see the old or the new content, never a mix: a temp file in
+/// the same folder, fsync, rename over the target, fsync of the folder. `failpoint` names the
+/// spot between the temp file and the rename where tests crash the process on purpose.
+pub fn atomic_write(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<()> {
+    write_renamed(path, bytes, failpoint)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")));
+    Ok(())
+}
+
+/// [`atomic_write`] without the folder fsync (the caller syncs the folder once for a batch).
+fn write_renamed(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{name}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        if let Some(point) = failpoint
+            && std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point)
+        {
+            // Simulated crash: the new content sits in the temp file, the target is untouched.
+            std::process::abort();
+        }
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_outbox_holds_the_lock_until_it_is_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Outbox::open(dir.path()).unwrap();
+        let other = std::fs::File::open(dir.path().join(LOCK_FILE)).unwrap();
+        assert!(matches!(
+            fs4::FileExt::try_lock(&other),
+            Err(fs4::TryLockError::WouldBlock)
+        ));
+        o.commit().unwrap();
+        assert!(fs4::FileExt::try_lock(&other).is_ok());
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.json");
+        atomic_write(&p, b"old", None).unwrap();
+        atomic_write(&p, b"new content", None).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new content");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["f.json"]);
+        // A target in a missing folder fails cleanly, naming the file.
+        let e = atomic_write(&dir.path().join("nope/f.json"), b"x", None).unwrap_err();
+        assert!(e.to_string().contains("nope/f.json"), "{e}");
+    }
+}
