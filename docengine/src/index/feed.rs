@@ -67,10 +67,18 @@ pub(crate) struct KbFeed<'a> {
 impl Feed for KbFeed<'_> {
     fn diff(&self, manifest: &Manifest) -> Diff {
         let mut diff = Diff::default();
+        // Borrowed per-repo view of the manifest: lookups without building owned keys.
+        let mut known: HashMap<&str, HashMap<&str, &Entry>> = HashMap::new();
+        for ((repo, path), e) in &manifest.entries {
+            known.entry(repo).or_default().insert(path, e);
+        }
         let mut present: HashSet<(&str, &str)> = HashSet::with_capacity(self.kb.docs.len());
         for doc in &self.kb.docs {
             present.insert((&doc.repo, &doc.path));
-            match manifest.entries.get(&(doc.repo.clone(), doc.path.clone())) {
+            match known
+                .get(doc.repo.as_str())
+                .and_then(|r| r.get(doc.path.as_str()))
+            {
                 Some(e) if e.indexed && e.hash == doc.hash => {}
                 _ => diff.changed.push((doc.repo.clone(), doc.path.clone())),
             }

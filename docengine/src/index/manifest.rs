@@ -118,13 +118,14 @@ impl Manifest {
         Manifest::parse(&text)
     }
 
-    /// Write a manifest file atomically (temp file + rename), synced to disk.
+    /// Write a manifest file atomically (temp file + rename). Not synced: the index is a
+    /// cache (see `directory`).
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let tmp = path.with_extension("tmp");
         {
-            let mut f = fs::File::create(&tmp)?;
+            let mut f = std::io::BufWriter::new(fs::File::create(&tmp)?);
             f.write_all(self.to_text().as_bytes())?;
-            f.sync_all()?;
+            f.flush()?;
         }
         fs::rename(&tmp, path)
     }

@@ -8,6 +8,7 @@
 //! [`Config`] (the CLI: it stats the repos and parses only changed files, so a warm search
 //! never loads the KB).
 
+mod directory;
 mod feed;
 mod guard;
 pub mod hit;
@@ -607,20 +608,23 @@ enum Look {
     Ready(Arc<Live>),
 }
 
+/// The commit payload on disk now (another process may have committed since `index` was
+/// opened).
+fn payload_on_disk(index: &tantivy::Index) -> Option<manifest::Payload> {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str(&p).ok())
+}
+
 /// Look at the index, reusing `current` when nobody committed since it was opened.
 fn look(store: &Store, fields: &Fields, config: &str, current: Option<&Arc<Live>>) -> Look {
     if let Some(cur) = current
         && cur.payload.config == config
+        && payload_on_disk(&cur.index).as_ref() == Some(&cur.payload)
     {
-        let on_disk = cur
-            .index
-            .load_metas()
-            .ok()
-            .and_then(|m| m.payload)
-            .and_then(|p| serde_json::from_str::<manifest::Payload>(&p).ok());
-        if on_disk.as_ref() == Some(&cur.payload) {
-            return Look::Ready(Arc::clone(cur));
-        }
+        return Look::Ready(Arc::clone(cur));
     }
     match open_guarded(store, fields, config) {
         State::Missing => Look::Missing,
@@ -646,7 +650,6 @@ fn ensure(
     opts: OpenOptions,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Arc<Live>, IndexReport)> {
-    let rebuild = opts.rebuild;
     let started = Instant::now();
     let err = |message: String| Error::Index {
         path: store.dir.clone(),
@@ -654,15 +657,21 @@ fn ensure(
     };
     let tan = |e: tantivy::TantivyError| err(e.to_string());
     let mut report = IndexReport::default();
-
-    // Without the lock: most of the time the index is up to date.
-    let first = (!rebuild).then(|| look(store, fields, config, current));
-    if let Some(Look::Ready(live)) = &first
-        && feed.diff(&live.manifest).is_empty()
-    {
+    let done = |mut report: IndexReport, live: Arc<Live>| {
         report.docs = live.payload.docs;
         report.elapsed = started.elapsed();
-        return Ok((Arc::clone(live), report));
+        Ok((live, report))
+    };
+
+    // Without the lock: most of the time the index is up to date.
+    let mut first = (!opts.rebuild).then(|| look(store, fields, config, current));
+    let mut first_diff = None;
+    if let Some(Look::Ready(live)) = &first {
+        let diff = feed.diff(&live.manifest);
+        if diff.is_empty() {
+            return done(report, Arc::clone(live));
+        }
+        first_diff = Some(diff);
     }
 
     store.check_dedicated().map_err(err)?;
@@ -693,32 +702,35 @@ fn ensure(
             report.notice = Some(format!(
                 "another netstack process{who} is updating the search index; results may miss the latest changes"
             ));
-            report.docs = live.payload.docs;
-            report.elapsed = started.elapsed();
-            return Ok((live, report));
+            return done(report, live);
         }
         return Err(err(format!(
             "another netstack process{who} is building it and did not finish within {}s; wait for it to finish, or stop it and try again",
             opts.lock_wait.unwrap_or(WAIT_FOR_BUILD).as_secs()
         )));
     };
-    drop(first);
 
-    // Under the lock: look again (another process may have just written it).
-    let now = if rebuild {
-        Look::Broken("a rebuild was requested".into())
-    } else {
-        look(store, fields, config, current)
+    // Under the lock: what was seen is still valid unless another process committed.
+    let now = match first.take() {
+        _ if opts.rebuild => Look::Broken("a rebuild was requested".into()),
+        Some(Look::Ready(live)) if payload_on_disk(&live.index).as_ref() == Some(&live.payload) => {
+            Look::Ready(live)
+        }
+        _ => {
+            first_diff = None;
+            look(store, fields, config, current)
+        }
     };
     match now {
         Look::Ready(live) => {
-            let diff = feed.diff(&live.manifest);
+            let diff = match first_diff {
+                Some(d) => d,
+                None => feed.diff(&live.manifest),
+            };
             if diff.is_empty() {
-                report.docs = live.payload.docs;
-                report.elapsed = started.elapsed();
-                return Ok((live, report));
+                return done(report, live);
             }
-            let (_, counts) = update::apply(
+            let (manifest, counts, payload) = update::apply(
                 store,
                 &live.index,
                 fields,
@@ -733,6 +745,16 @@ fn ensure(
             report.added = counts.added;
             report.updated = counts.updated;
             report.removed = counts.removed;
+            // The same index, a fresh reader on the new commit.
+            let next = store
+                .live(
+                    fields,
+                    live.index.clone(),
+                    payload.unwrap_or_else(|| live.payload.clone()),
+                    manifest,
+                )
+                .map_err(tan)?;
+            done(report, Arc::new(next))
         }
         Look::Missing | Look::Broken(_) => {
             match now {
@@ -745,25 +767,22 @@ fn ensure(
             let index = store.create(fields).map_err(tan)?;
             let empty = Manifest::default();
             let diff = feed.diff(&empty);
-            let (_, counts) = update::apply(
+            let (_, counts, _) = update::apply(
                 store, &index, fields, config, &empty, &diff, feed, true, progress,
             )
             .map_err(tan)?;
             report.added = counts.added;
+            drop(index);
+            // Validate what was written, as any later open will.
+            match open_guarded(store, fields, config) {
+                State::Ready(live) => done(report, Arc::from(live)),
+                State::Broken(why) => Err(err(format!(
+                    "it is unusable right after writing it ({why}); delete the folder and try again"
+                ))),
+                State::Missing => Err(err(
+                    "it vanished right after writing it; is another program deleting it?".into(),
+                )),
+            }
         }
-    }
-
-    match open_guarded(store, fields, config) {
-        State::Ready(live) => {
-            report.docs = live.payload.docs;
-            report.elapsed = started.elapsed();
-            Ok((Arc::from(live), report))
-        }
-        State::Broken(why) => Err(err(format!(
-            "it is unusable right after writing it ({why}); delete the folder and try again"
-        ))),
-        State::Missing => Err(err(
-            "it vanished right after writing it; is another program deleting it?".into(),
-        )),
     }
 }

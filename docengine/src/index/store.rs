@@ -13,6 +13,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Index, IndexReader, ReloadPolicy, Term};
 
+use super::directory::CacheDirectory;
 use super::manifest::{Manifest, Payload};
 use super::schema::{self, Fields, SCHEMA_VERSION};
 
@@ -182,7 +183,7 @@ impl Store {
                 }
             };
         }
-        let index = match Index::open_in_dir(&self.dir) {
+        let index = match CacheDirectory::open(&self.dir).and_then(Index::open) {
             Ok(i) => i,
             Err(e) => return State::Broken(format!("it cannot be opened ({e})")),
         };
@@ -219,14 +220,33 @@ impl Store {
                 ));
             }
         };
-        let reader = match index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-        {
-            Ok(r) => r,
+        let live = match self.live(fields, index, payload, manifest) {
+            Ok(l) => l,
             Err(e) => return State::Broken(format!("it cannot be read ({e})")),
         };
+        if live.payload.docs != live.manifest.indexed() {
+            return State::Broken(format!(
+                "its commit lists {} docs but its manifest {}",
+                live.payload.docs,
+                live.manifest.indexed()
+            ));
+        }
+        State::Ready(Box::new(live))
+    }
+
+    /// An open index with a fresh reader; checks that the index holds the docs the payload
+    /// says.
+    pub fn live(
+        &self,
+        fields: &Fields,
+        index: Index,
+        payload: Payload,
+        manifest: Manifest,
+    ) -> tantivy::Result<Live> {
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let level = |l: &str| {
             searcher.search(
@@ -237,28 +257,21 @@ impl Store {
                 &Count,
             )
         };
-        let count = level(schema::LEVEL_DOC);
-        let sections = match level(schema::LEVEL_SECTION) {
-            Ok(n) => n as u64,
-            Err(e) => return State::Broken(format!("it cannot be searched ({e})")),
-        };
-        match count {
-            Ok(n) if n == payload.docs && n == manifest.indexed() => {}
-            Ok(n) => {
-                return State::Broken(format!(
-                    "it holds {n} docs but its manifest lists {}",
-                    manifest.indexed()
-                ));
-            }
-            Err(e) => return State::Broken(format!("it cannot be searched ({e})")),
+        let docs = level(schema::LEVEL_DOC)?;
+        if docs != payload.docs {
+            return Err(tantivy::TantivyError::InternalError(format!(
+                "it holds {docs} docs but its commit lists {}",
+                payload.docs
+            )));
         }
-        State::Ready(Box::new(Live {
+        let sections = level(schema::LEVEL_SECTION)? as u64;
+        Ok(Live {
             index,
             reader,
             payload,
             manifest: Arc::new(manifest),
             sections,
-        }))
+        })
     }
 
     /// Delete the index files (never anything netstack did not write, never the lock).
@@ -297,10 +310,11 @@ impl Store {
             docstore_blocksize: 4096,
             ..Default::default()
         };
-        let index = Index::builder()
-            .schema(fields.schema.clone())
-            .settings(settings)
-            .create_in_dir(&self.dir)?;
+        let index = Index::create(
+            CacheDirectory::open(&self.dir)?,
+            fields.schema.clone(),
+            settings,
+        )?;
         schema::register(&index);
         Ok(index)
     }

@@ -40,7 +40,8 @@ fn writer(index: &Index, full: bool) -> tantivy::Result<IndexWriter<TantivyDocum
 }
 
 /// Apply `diff` from `feed` to `index` whose current manifest is `old`; `full` for a new
-/// (empty) index. Returns the new manifest and what changed.
+/// (empty) index. Returns the new manifest, what changed, and the payload of the commit
+/// (`None` when nothing in the index changed, only file times in the manifest).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
     store: &Store,
@@ -52,7 +53,7 @@ pub(crate) fn apply(
     feed: &dyn Feed,
     full: bool,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> tantivy::Result<(Manifest, Counts)> {
+) -> tantivy::Result<(Manifest, Counts, Option<Payload>)> {
     let mut manifest = old.clone();
     let mut counts = Counts::default();
     // A new index is committed even when empty, so it carries a payload.
@@ -135,6 +136,7 @@ pub(crate) fn apply(
         }
     }
 
+    let mut committed = None;
     match w {
         Some(mut w) => {
             let mut prepared = w.prepare_commit()?;
@@ -151,6 +153,7 @@ pub(crate) fn apply(
                     .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?,
             );
             prepared.commit()?;
+            committed = Some(payload);
             if full {
                 // One segment answers queries fastest; a build leaves one per indexing thread.
                 let ids = index.searchable_segment_ids()?;
@@ -174,5 +177,5 @@ pub(crate) fn apply(
         }
         None => {}
     }
-    Ok((manifest, counts))
+    Ok((manifest, counts, committed))
 }
