@@ -3,8 +3,8 @@
 //! files to answer one query: it compares sizes and modification times with the manifest
 //! and reads only what changed).
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 use tantivy::TantivyDocument;
@@ -68,11 +68,11 @@ impl Feed for KbFeed<'_> {
     fn diff(&self, manifest: &Manifest) -> Diff {
         let mut diff = Diff::default();
         // Borrowed per-repo view of the manifest: lookups without building owned keys.
-        let mut known: HashMap<&str, HashMap<&str, &Entry>> = HashMap::new();
+        let mut known: FxHashMap<&str, FxHashMap<&str, &Entry>> = FxHashMap::default();
         for ((repo, path), e) in &manifest.entries {
             known.entry(repo).or_default().insert(path, e);
         }
-        let mut present: HashSet<(&str, &str)> = HashSet::with_capacity(self.kb.docs.len());
+        let mut present: FxHashSet<(&str, &str)> = FxHashSet::default();
         for doc in &self.kb.docs {
             present.insert((&doc.repo, &doc.path));
             match known
@@ -151,11 +151,11 @@ pub(crate) struct DiskFeed<'a> {
     config: &'a Config,
     fields: &'a Fields,
     repos: Vec<RepoInfo>,
-    files: HashMap<Key, Found>,
+    files: FxHashMap<Key, Found>,
 }
 
 impl<'a> DiskFeed<'a> {
-    /// Walk the repos and stat every markdown file (no file is read).
+    /// Walk the repos (in parallel) and stat every markdown file (no file is read).
     pub fn scan(config: &'a Config, fields: &'a Fields) -> DiskFeed<'a> {
         let mut specs: Vec<(RepoInfo, PathBuf)> = vec![(
             RepoInfo {
@@ -173,7 +173,6 @@ impl<'a> DiskFeed<'a> {
                 s.path.clone(),
             ));
         }
-        let display = |p: &Path| p.display().to_string();
         let found: Vec<Vec<(Key, Found)>> = specs
             .par_iter()
             .enumerate()
@@ -181,20 +180,18 @@ impl<'a> DiskFeed<'a> {
                 if !root.is_dir() {
                     return Vec::new();
                 }
-                let walk = source::walk(root, &display);
-                walk.markdown
-                    .into_par_iter()
-                    .filter_map(|(abs, rel)| {
-                        let meta = std::fs::metadata(&abs).ok()?;
-                        Some((
-                            (info.name.clone(), rel),
+                source::markdown_files(root)
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            (info.name.clone(), f.rel),
                             Found {
                                 repo: i,
-                                size: meta.len(),
-                                mtime: mtime_ns(meta.modified().ok()),
-                                abs,
+                                size: f.len,
+                                mtime: mtime_ns(f.modified),
+                                abs: f.abs,
                             },
-                        ))
+                        )
                     })
                     .collect()
             })

@@ -3,7 +3,7 @@
 //! the index as `manifest-<opstamp>.tsv`, named by the commit that wrote it; the commit's
 //! payload names the current one, so index and manifest can never disagree.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
@@ -26,10 +26,10 @@ pub struct Entry {
     pub indexed: bool,
 }
 
-/// `(repo, path)` → entry.
+/// `(repo, path)` → entry (Fx-hashed: 20 000 short keys are hashed on every search).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
-    pub entries: HashMap<(String, String), Entry>,
+    pub entries: FxHashMap<(String, String), Entry>,
 }
 
 /// The commit payload: what an index was built with.
@@ -56,7 +56,7 @@ impl Manifest {
             Some(HEADER) => {}
             other => return Err(format!("unexpected header {other:?}")),
         }
-        let mut entries = HashMap::new();
+        let mut entries = FxHashMap::default();
         for (i, line) in lines.enumerate() {
             if line.is_empty() {
                 continue;
