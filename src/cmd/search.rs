@@ -233,8 +233,13 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
     Ok((index, report))
 }
 
-/// Wrap the highlighted byte ranges of `s`.
-fn marked(s: &str, ranges: &[(usize, usize)], st: Style) -> String {
+/// `s` with its highlighted byte ranges marked; the rest styled with `rest`.
+fn marked(
+    s: &str,
+    ranges: &[(usize, usize)],
+    st: Style,
+    rest: fn(Style, &str) -> String,
+) -> String {
     if !st.on {
         return s.to_string();
     }
@@ -244,12 +249,20 @@ fn marked(s: &str, ranges: &[(usize, usize)], st: Style) -> String {
         if a < last || b > s.len() || !s.is_char_boundary(a) || !s.is_char_boundary(b) {
             continue;
         }
-        out.push_str(&s[last..a]);
-        out.push_str(&st.mark(&s[a..b]));
+        if a > last {
+            out.push_str(&rest(st, &s[last..a]));
+        }
+        out.push_str(&rest(st, &st.mark(&s[a..b])));
         last = b;
     }
-    out.push_str(&s[last..]);
+    if last < s.len() {
+        out.push_str(&rest(st, &s[last..]));
+    }
     out
+}
+
+fn plain(_: Style, s: &str) -> String {
+    s.to_string()
 }
 
 fn label(h: &Hit) -> String {
@@ -285,7 +298,7 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
             o,
             "{:>width$}. {}  {}",
             h.rank,
-            st.bold(&marked(&h.title, &h.title_highlights, st)),
+            marked(&h.title, &h.title_highlights, st, Style::bold),
             st.dim(&label(h))
         );
         let indent = " ".repeat(width + 2);
@@ -311,7 +324,11 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
             let _ = writeln!(o, "{indent}§ {}", s.heading);
         }
         if !h.snippet.is_empty() {
-            let _ = writeln!(o, "{indent}{}", marked(&h.snippet, &h.highlights, st));
+            let _ = writeln!(
+                o,
+                "{indent}{}",
+                marked(&h.snippet, &h.highlights, st, plain)
+            );
         }
         let _ = writeln!(o);
     }
@@ -335,4 +352,24 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
         );
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_highlights_and_keeps_the_rest_styled() {
+        let on = Style { on: true };
+        assert_eq!(
+            marked("WireGuard link", &[(0, 9)], on, Style::bold),
+            "\u{1b}[1m\u{1b}[1;4;33mWireGuard\u{1b}[0m\u{1b}[0m\u{1b}[1m link\u{1b}[0m"
+        );
+        // Off: unchanged; bad ranges are ignored, never a panic.
+        assert_eq!(
+            marked("héllo", &[(1, 2)], Style { on: false }, Style::bold),
+            "héllo"
+        );
+        assert_eq!(marked("héllo", &[(1, 2), (9, 12)], on, plain), "héllo");
+    }
 }

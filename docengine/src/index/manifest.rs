@@ -4,6 +4,7 @@
 //! payload names the current one, so index and manifest can never disagree.
 
 use rustc_hash::FxHashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as _;
 use std::path::Path;
@@ -101,13 +102,14 @@ impl Manifest {
             out.push_str(&escape(&k.0));
             out.push('\t');
             out.push_str(&escape(&k.1));
-            out.push_str(&format!(
-                "\t{}\t{}\t{:016x}\t{}\n",
+            let _ = writeln!(
+                out,
+                "\t{}\t{}\t{:016x}\t{}",
                 e.size,
                 e.mtime,
                 e.hash,
                 u8::from(e.indexed)
-            ));
+            );
         }
         out
     }

@@ -40,6 +40,14 @@ pub(crate) enum State {
     Ready(Box<Live>),
 }
 
+/// A commit happened while opening.
+struct Moved;
+
+enum Opened {
+    Moved,
+    State(State),
+}
+
 /// Held while writing; released on drop (or when the process dies).
 pub(crate) struct WriteLock {
     file: File,
@@ -165,73 +173,96 @@ impl Store {
 
     /// Open and validate the index.
     pub fn open(&self, fields: &Fields, config: &str) -> State {
+        // Another process may commit while this one opens; then look again.
+        for _ in 0..5 {
+            match self.open_once(fields, config) {
+                Opened::Moved => continue,
+                Opened::State(s) => return s,
+            }
+        }
+        State::Broken("it kept changing while being opened".into())
+    }
+
+    fn open_once(&self, fields: &Fields, config: &str) -> Opened {
+        Opened::State(match self.open_checked(fields, config) {
+            Ok(s) => s,
+            Err(Moved) => return Opened::Moved,
+        })
+    }
+
+    fn open_checked(&self, fields: &Fields, config: &str) -> Result<State, Moved> {
+        let broken = |why: String| Ok(State::Broken(why));
         if !self.dir.join("meta.json").is_file() {
-            return match fs::read_dir(&self.dir) {
-                Err(_) => State::Missing,
-                Ok(rd) => {
-                    let leftovers = rd
-                        .filter_map(|e| e.ok())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .any(|n| ours(&n) && n != LOCK_FILE && !n.starts_with(".tantivy"));
-                    if leftovers {
-                        State::Broken(
-                            "its meta.json is missing (an earlier build did not finish)".into(),
-                        )
-                    } else {
-                        State::Missing
-                    }
-                }
+            let leftovers = fs::read_dir(&self.dir).is_ok_and(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .any(|n| ours(&n) && n != LOCK_FILE && !n.starts_with(".tantivy"))
+            });
+            return if leftovers {
+                broken("its meta.json is missing (an earlier build did not finish)".into())
+            } else {
+                Ok(State::Missing)
             };
         }
         let index = match CacheDirectory::open(&self.dir).and_then(Index::open) {
             Ok(i) => i,
-            Err(e) => return State::Broken(format!("it cannot be opened ({e})")),
+            Err(e) => return broken(format!("it cannot be opened ({e})")),
         };
         schema::register(&index);
         if index.schema() != fields.schema {
-            return State::Broken("its schema differs from this netstack version's".into());
+            return broken("its schema differs from this netstack version's".into());
         }
         let metas = match index.load_metas() {
             Ok(m) => m,
-            Err(e) => return State::Broken(format!("its meta.json cannot be read ({e})")),
+            Err(e) => return broken(format!("its meta.json cannot be read ({e})")),
         };
+        let opstamp = metas.opstamp;
+        // Did another process commit since `metas` was read?
+        let moved = |index: &Index| index.load_metas().ok().map(|m| m.opstamp) != Some(opstamp);
         let Some(raw) = metas.payload else {
-            return State::Broken("an earlier build did not finish".into());
+            return broken("an earlier build did not finish".into());
         };
         let payload: Payload = match serde_json::from_str(&raw) {
             Ok(p) => p,
-            Err(e) => return State::Broken(format!("its commit payload is unreadable ({e})")),
+            Err(e) => return broken(format!("its commit payload is unreadable ({e})")),
         };
         if payload.schema_version != SCHEMA_VERSION {
-            return State::Broken(format!(
+            return broken(format!(
                 "its schema version changed ({} → {SCHEMA_VERSION})",
                 payload.schema_version
             ));
         }
         if payload.config != config {
-            return State::Broken("the knowledge base configuration changed".into());
+            return broken("the knowledge base configuration changed".into());
         }
         let manifest = match Manifest::read(&self.dir.join(&payload.manifest)) {
             Ok(m) => m,
+            Err(_) if moved(&index) => return Err(Moved),
             Err(e) => {
-                return State::Broken(format!(
+                return broken(format!(
                     "its manifest {} is unusable ({e})",
                     payload.manifest
                 ));
             }
         };
-        let live = match self.live(fields, index, payload, manifest) {
-            Ok(l) => l,
-            Err(e) => return State::Broken(format!("it cannot be read ({e})")),
-        };
-        if live.payload.docs != live.manifest.indexed() {
-            return State::Broken(format!(
+        if payload.docs != manifest.indexed() {
+            return broken(format!(
                 "its commit lists {} docs but its manifest {}",
-                live.payload.docs,
-                live.manifest.indexed()
+                payload.docs,
+                manifest.indexed()
             ));
         }
-        State::Ready(Box::new(live))
+        let checked = index.clone();
+        let live = match self.live(fields, index, payload, manifest) {
+            Ok(l) => l,
+            Err(_) if moved(&checked) => return Err(Moved),
+            Err(e) => return broken(format!("it cannot be read ({e})")),
+        };
+        // The reader must show the commit whose payload and manifest were checked.
+        if moved(&live.index) {
+            return Err(Moved);
+        }
+        Ok(State::Ready(Box::new(live)))
     }
 
     /// An open index with a fresh reader; checks that the index holds the docs the payload

@@ -673,3 +673,46 @@ fn bad_input_is_not_a_crash() {
     let (_, r) = kb.open_disk();
     assert!(!r.changed(), "{r:?}");
 }
+
+#[test]
+fn concurrent_writers_and_readers_never_see_a_broken_index() {
+    let kb = Kb::new();
+    kb.open_disk();
+    let root = kb.root().to_path_buf();
+    std::thread::scope(|s| {
+        // A "server": one long-lived index synced after each edit.
+        s.spawn(|| {
+            let mut loaded = kb.kb();
+            let (idx, _) = SearchIndex::open(&loaded, &|_, _| {}).unwrap();
+            for i in 0..15 {
+                fs::write(
+                    root.join("wf/docs/churn.md"),
+                    format!("# Churn\n\nRevision {i} of the churn doc.\n"),
+                )
+                .unwrap();
+                loaded = loaded.refresh().unwrap();
+                let r = idx.sync(&loaded).unwrap();
+                assert_eq!(r.rebuilt, None, "{r:?}");
+                assert!(!idx.search(&loaded, &q("churn")).unwrap().hits.is_empty());
+            }
+        });
+        // "CLI runs": open from disk and search, over and over.
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..15 {
+                    let (idx, r) =
+                        SearchIndex::open_disk(&kb.config(), OpenOptions::default(), &|_, _| {})
+                            .unwrap();
+                    assert_eq!(r.rebuilt, None, "{r:?}");
+                    assert!(!idx.query(&q("restic")).unwrap().hits.is_empty());
+                }
+            });
+        }
+    });
+    let (idx, r) = kb.open_disk();
+    assert!(!r.changed(), "{r:?}");
+    assert_eq!(
+        paths(&idx.query(&q("revision 14")).unwrap())[0],
+        "wf/docs/churn.md"
+    );
+}
