@@ -25,6 +25,8 @@ pub mod values;
 pub use config::Config;
 pub use doc::{Doc, DocKind};
 pub use error::{Error, Result};
-pub use index::{Hit, IndexReport, SearchIndex, SearchQuery, SearchResults};
+pub use index::{
+    Correction, Hit, IndexReport, SearchIndex, SearchQuery, SearchResults, SectionHit,
+};
 pub use kb::{DocId, KnowledgeBase};
 pub use problem::{Problem, Severity};

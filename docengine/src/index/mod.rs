@@ -15,7 +15,7 @@ pub mod hit;
 mod manifest;
 pub mod query;
 mod record;
-pub mod schema;
+mod schema;
 mod sections;
 mod snippet;
 mod store;

@@ -100,6 +100,13 @@ impl Kb {
     }
 }
 
+#[test]
+fn the_index_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync + 'static>() {}
+    shareable::<SearchIndex>();
+    shareable::<SearchResults>();
+}
+
 fn paths(r: &SearchResults) -> Vec<String> {
     r.hits
         .iter()
