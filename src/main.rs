@@ -43,6 +43,8 @@ pub enum Command {
     Init(cmd::init::Args),
     /// Browse the knowledge base in a web browser, with live reload.
     Serve(cmd::serve::Args),
+    /// Search every doc of the KB: ranked results with the matching section and a snippet.
+    Search(cmd::search::Args),
     /// Render an action recommendation for a site per its contract: the pattern to follow (a
     /// link) with the site's values, as an issue, e-mail, Matrix or Slack message, or JSON.
     Recommend(cmd::recommend::Args),
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(&cli, args),
         Command::Init(args) => cmd::init::run(&cli, args),
         Command::Serve(args) => cmd::serve::run(&cli, args),
+        Command::Search(args) => cmd::search::run(&cli, args),
         Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
     };

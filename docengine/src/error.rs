@@ -45,6 +45,10 @@ pub enum Error {
     #[error("{0}")]
     NotFound(String),
 
+    /// The search index cannot be used and could not be repaired.
+    #[error("search index {}: {message}", path.display())]
+    Index { path: PathBuf, message: String },
+
     /// Invalid input given by the caller (not from a file).
     #[error("{0}")]
     Invalid(String),

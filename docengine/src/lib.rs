@@ -12,6 +12,7 @@ pub mod coverage;
 pub mod doc;
 pub mod error;
 pub mod front_matter;
+pub mod index;
 pub mod kb;
 pub mod lint;
 pub mod problem;
@@ -28,5 +29,8 @@ pub mod values;
 pub use config::Config;
 pub use doc::{Doc, DocKind};
 pub use error::{Error, Result};
+pub use index::{
+    Correction, Hit, IndexReport, SearchIndex, SearchQuery, SearchResults, SectionHit,
+};
 pub use kb::{DocId, KnowledgeBase};
 pub use problem::{Problem, Severity};

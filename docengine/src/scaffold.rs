@@ -127,6 +127,15 @@ pub fn init(opts: &InitOptions) -> Result<InitOutput> {
     t.push_str("[index]\n# Where the search index is kept (add it to .gitignore).\n# path = \".netstack/index\"\n\n");
     t.push_str("[recommend]\n# From: of recommendation e-mails.\n# from = \"netstack <netstack@example.org>\"\n");
 
+    // The search index is a cache under the KB folder: it must not be committed.
+    let ignored = std::fs::read_to_string(kb.join(".gitignore"))
+        .is_ok_and(|g| g.lines().any(|l| l.trim().trim_matches('/') == ".netstack"));
+    if !ignored {
+        notes.push(
+            "the search index is kept in .netstack/index below this folder: add `.netstack/` to its .gitignore".into(),
+        );
+    }
+
     Ok(InitOutput {
         path: kb.join(CONFIG_FILE),
         text: t,
@@ -195,5 +204,22 @@ mod tests {
             cfg.patterns.publication.published_url("docs/a.md").unwrap(),
             "https://netstack.org/docs/a/"
         );
+    }
+
+    #[test]
+    fn says_to_ignore_the_search_index_unless_it_is() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join("netstack/docs")).unwrap();
+        let opts = InitOptions {
+            kb_dir: root.to_path_buf(),
+            patterns: "netstack".into(),
+            base_urls: vec!["https://netstack.org/".into()],
+            ..Default::default()
+        };
+        let note = |o: &InitOutput| o.notes.iter().any(|n| n.contains("`.netstack/`"));
+        assert!(note(&init(&opts).unwrap()));
+        std::fs::write(root.join(".gitignore"), "target/\n.netstack/\n").unwrap();
+        assert!(!note(&init(&opts).unwrap()));
     }
 }

@@ -46,49 +46,8 @@ pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
         }
     };
     let escaped: Arc<Mutex<Vec<(PathBuf, String)>>> = Arc::default();
-    let escaped_in_filter = Arc::clone(&escaped);
-    let root_for_filter = canonical_root.clone();
-    let walker = ignore::WalkBuilder::new(root)
-        .hidden(false)
-        .parents(false)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(false)
-        .require_git(false)
-        .ignore(true)
-        .follow_links(true)
+    let walker = builder(root, canonical_root, Arc::clone(&escaped))
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(move |e| {
-            let name = e.file_name().to_string_lossy();
-            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if e.depth() > 0 && name.starts_with('.') && (is_dir || name != CONTRACT_FILE) {
-                // .git, .netstack, .github, editor folders, dotfiles: not docs.
-                return false;
-            }
-            if e.path_is_symlink() {
-                match e.path().canonicalize() {
-                    Ok(target) if target.starts_with(&root_for_filter) => {}
-                    Ok(target) => {
-                        escaped_in_filter.lock().unwrap().push((
-                            e.path().to_path_buf(),
-                            format!(
-                                "symlink points outside its repo (to {}): skipped; copy the file into the repo or remove the link",
-                                target.display()
-                            ),
-                        ));
-                        return false;
-                    }
-                    Err(err) => {
-                        escaped_in_filter.lock().unwrap().push((
-                            e.path().to_path_buf(),
-                            format!("broken symlink or symlink loop ({err}): skipped; fix or remove the link"),
-                        ));
-                        return false;
-                    }
-                }
-            }
-            true
-        })
         .build();
 
     for entry in walker {
@@ -135,6 +94,103 @@ pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
         ));
     }
     out
+}
+
+/// The walker [`walk`] and [`markdown_files`] share: which entries are part of a repo.
+/// Symlinks that leave the repo (or loop) are skipped and recorded in `escaped`.
+fn builder(
+    root: &Path,
+    canonical_root: PathBuf,
+    escaped: Arc<Mutex<Vec<(PathBuf, String)>>>,
+) -> ignore::WalkBuilder {
+    let mut b = ignore::WalkBuilder::new(root);
+    b.hidden(false)
+        .parents(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .follow_links(true)
+        .filter_entry(move |e| {
+            let name = e.file_name().to_string_lossy();
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if e.depth() > 0 && name.starts_with('.') && (is_dir || name != CONTRACT_FILE) {
+                // .git, .netstack, .github, editor folders, dotfiles: not docs.
+                return false;
+            }
+            if e.path_is_symlink() {
+                match e.path().canonicalize() {
+                    Ok(target) if target.starts_with(&canonical_root) => {}
+                    Ok(target) => {
+                        escaped.lock().unwrap().push((
+                            e.path().to_path_buf(),
+                            format!(
+                                "symlink points outside its repo (to {}): skipped; copy the file into the repo or remove the link",
+                                target.display()
+                            ),
+                        ));
+                        return false;
+                    }
+                    Err(err) => {
+                        escaped.lock().unwrap().push((
+                            e.path().to_path_buf(),
+                            format!("broken symlink or symlink loop ({err}): skipped; fix or remove the link"),
+                        ));
+                        return false;
+                    }
+                }
+            }
+            true
+        });
+    b
+}
+
+/// A markdown file found by [`markdown_files`].
+#[derive(Debug, Clone)]
+pub struct MarkdownFile {
+    pub abs: PathBuf,
+    /// Relative to the repo root, `/`-separated.
+    pub rel: String,
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// The markdown files of a repo with their size and modification time — the same files
+/// [`walk`] finds, with nothing else collected (what the search index needs to see what
+/// changed). Unreadable entries are left out. Sequential: callers walk repos in parallel.
+pub fn markdown_files(root: &Path) -> Vec<MarkdownFile> {
+    let Ok(canonical_root) = root.canonicalize() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for e in builder(root, canonical_root, Arc::default())
+        .build()
+        .filter_map(Result::ok)
+    {
+        if e.depth() == 0
+            || e.file_type().is_some_and(|t| t.is_dir())
+            || !is_markdown(&e.file_name().to_string_lossy())
+        {
+            continue;
+        }
+        let Ok(rel) = e.path().strip_prefix(root) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::metadata(e.path()) else {
+            continue;
+        };
+        if meta.is_dir() {
+            continue;
+        }
+        found.push(MarkdownFile {
+            rel: rel.to_string_lossy().replace('\\', "/"),
+            abs: e.path().to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        });
+    }
+    found
 }
 
 fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String, ProblemKind) {
@@ -346,5 +402,38 @@ mod tests {
             read_text(&p, 1000).unwrap().problems[0].0,
             ProblemKind::Empty
         );
+    }
+
+    #[test]
+    fn markdown_files_finds_what_walk_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        for p in [
+            "docs/a.md",
+            "docs/sub/b.markdown",
+            "docs/c.txt",
+            ".wip-contract.md",
+            ".hidden/d.md",
+            "ignored/e.md",
+            "docs/.f.md",
+        ] {
+            std::fs::create_dir_all(r.join(p).parent().unwrap()).unwrap();
+            std::fs::write(r.join(p), "x").unwrap();
+        }
+        std::fs::write(r.join(".gitignore"), "ignored/\n").unwrap();
+        let mut walked: Vec<String> = walk(r, &|p| p.display().to_string())
+            .markdown
+            .into_iter()
+            .map(|(_, rel)| rel)
+            .collect();
+        let mut fast: Vec<String> = markdown_files(r).into_iter().map(|f| f.rel).collect();
+        walked.sort();
+        fast.sort();
+        assert_eq!(
+            walked,
+            [".wip-contract.md", "docs/a.md", "docs/sub/b.markdown"]
+        );
+        assert_eq!(fast, walked);
+        assert!(markdown_files(&r.join("nope")).is_empty());
     }
 }

@@ -4,4 +4,5 @@ pub mod check;
 pub mod init;
 pub mod lint;
 pub mod recommend;
+pub mod search;
 pub mod serve;

@@ -1,0 +1,788 @@
+//! Full-text search over the whole federation: a persistent tantivy index kept beside the KB
+//! (default `<kb>/.netstack/index`), updated incrementally from content hashes, repaired by
+//! rebuilding when it is unusable, shared safely by several processes, and answering ranked
+//! queries with section-level hits and highlighted snippets.
+//!
+//! Two ways in: [`SearchIndex::open`] with a loaded [`KnowledgeBase`] (the server, which then
+//! calls [`SearchIndex::sync`] on every reload), and [`SearchIndex::open_disk`] with only a
+//! [`Config`] (the CLI: it stats the repos and parses only changed files, so a warm search
+//! never loads the KB).
+
+mod directory;
+mod feed;
+mod guard;
+pub mod hit;
+mod manifest;
+pub mod query;
+mod record;
+mod schema;
+mod sections;
+mod snippet;
+mod store;
+#[cfg(test)]
+mod tests;
+mod update;
+
+use std::path::Path;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    Bm25StatisticsProvider, BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{Facet, IndexRecordOption, Value};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+pub use hit::{Hit, SearchResults, SectionHit};
+pub use query::{Correction, DEFAULT_LIMIT, SearchQuery};
+pub use store::LOCK_FILE;
+
+use crate::config::Config;
+use crate::doc::DocKind;
+use crate::error::{Error, Result};
+use crate::kb::KnowledgeBase;
+use feed::{DiskFeed, Feed, KbFeed};
+use manifest::Manifest;
+use query::Compiled;
+use schema::Fields;
+use store::{Live, State, Store};
+
+/// Longest snippet, in bytes (about two terminal lines).
+pub const SNIPPET_LEN: usize = 180;
+/// How long to wait for another process that is updating a usable index.
+const WAIT_FOR_UPDATE: Duration = Duration::from_secs(5);
+/// How long to wait for another process that is building the index from scratch.
+const WAIT_FOR_BUILD: Duration = Duration::from_secs(600);
+
+/// What opening or syncing the index did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexReport {
+    /// Docs added to the index.
+    pub added: usize,
+    /// Docs whose content changed and were re-indexed.
+    pub updated: usize,
+    /// Docs removed from the index.
+    pub removed: usize,
+    /// Why the index was rebuilt from scratch: schema version change, corrupt or
+    /// half-written index, configuration change, or an explicit request.
+    pub rebuilt: Option<String>,
+    /// The index did not exist and was built.
+    pub created: bool,
+    /// Something the user should know (another process is writing the index).
+    pub notice: Option<String>,
+    /// Docs in the index now.
+    pub docs: usize,
+    pub elapsed: Duration,
+}
+
+impl IndexReport {
+    /// Did anything change in the index?
+    pub fn changed(&self) -> bool {
+        self.added + self.updated + self.removed > 0 || self.rebuilt.is_some() || self.created
+    }
+}
+
+/// Options of [`SearchIndex::open_with`] and [`SearchIndex::open_disk`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Rebuild from scratch even when the index is fine.
+    pub rebuild: bool,
+    /// How long to wait for another process that holds the writer lock. Default: 5 s when
+    /// the index is usable (then it is used as it is, with a notice), 10 min when it must be
+    /// built first.
+    pub lock_wait: Option<Duration>,
+}
+
+/// The index as of its last open or sync.
+struct Current {
+    live: Arc<Live>,
+    /// Repo names (pattern repo first), for validating site filters.
+    repos: Vec<String>,
+}
+
+/// A persistent search index over a KB. `Send + Sync`; share it behind an `Arc`.
+pub struct SearchIndex {
+    store: Store,
+    fields: Fields,
+    current: RwLock<Arc<Current>>,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.store.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Fingerprint of the configuration parts that shape indexed docs: a change rebuilds.
+fn fingerprint(config: &Config) -> String {
+    let mut s = format!(
+        "{}\n{}\n{:?}\n{}\n",
+        config.patterns.name,
+        config.patterns.docs_dir,
+        config.patterns.publication,
+        config.load.max_file_bytes
+    );
+    for site in &config.sites {
+        s.push_str(&format!("{}\t{:?}\n", site.name, site.title));
+    }
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(s.as_bytes()))
+}
+
+fn repo_names(config: &Config) -> Vec<String> {
+    std::iter::once(config.patterns.name.clone())
+        .chain(config.sites.iter().map(|s| s.name.clone()))
+        .collect()
+}
+
+/// BM25 statistics of one level of entries. Docs and sections share one index, so the
+/// searcher's own document count (both levels) would skew average field lengths and idf.
+struct LevelStats<'a> {
+    searcher: &'a Searcher,
+    /// Live entries of the level, plus every deleted entry (an upper bound that keeps
+    /// `docs >= doc_freq`, which counts deleted entries until a merge).
+    docs: u64,
+}
+
+impl<'a> LevelStats<'a> {
+    fn new(searcher: &'a Searcher, live: u64) -> Self {
+        let deleted: u64 = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.max_doc() - s.num_docs()))
+            .sum();
+        LevelStats {
+            searcher,
+            docs: (live + deleted).max(1),
+        }
+    }
+}
+
+impl Bm25StatisticsProvider for LevelStats<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        Bm25StatisticsProvider::total_num_tokens(self.searcher, field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.docs)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
+}
+
+fn const0(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
+fn term_query(term: Term) -> Box<dyn Query> {
+    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    const0(Box::new(BooleanQuery::union(queries)))
+}
+
+impl SearchIndex {
+    /// Open the index at `kb.config.index.path`, creating it, or repairing it by rebuilding
+    /// (schema version change, corrupt or half-written index: the reason is in
+    /// [`IndexReport::rebuilt`]), and bring it up to date with `kb`, touching only added,
+    /// changed and removed docs. `progress(done, total)` is called while docs are indexed;
+    /// `progress(0, 0)` means waiting for another process that holds the index lock.
+    pub fn open(
+        kb: &KnowledgeBase,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(SearchIndex, IndexReport)> {
+        Self::open_with(kb, OpenOptions::default(), progress)
+    }
+
+    /// [`SearchIndex::open`] with options.
+    pub fn open_with(
+        kb: &KnowledgeBase,
+        opts: OpenOptions,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(SearchIndex, IndexReport)> {
+        let fields = Fields::new();
+        let store = Store::new(kb.config.index.path.clone());
+        let feed = KbFeed {
+            kb,
+            fields: &fields,
+        };
+        let (live, report) = ensure(
+            &store,
+            &fields,
+            &fingerprint(&kb.config),
+            &feed,
+            None,
+            opts,
+            progress,
+        )?;
+        Ok((
+            SearchIndex {
+                current: RwLock::new(Arc::new(Current {
+                    live,
+                    repos: repo_names(&kb.config),
+                })),
+                store,
+                fields,
+            },
+            report,
+        ))
+    }
+
+    /// Open the index of the KB `config` describes without loading the KB: the repos are
+    /// walked and stat'ed, and only files whose size or modification time differ from the
+    /// manifest are read (and re-indexed when their content changed). This is what makes a
+    /// warm `netstack search` fast.
+    pub fn open_disk(
+        config: &Config,
+        opts: OpenOptions,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(SearchIndex, IndexReport)> {
+        let fields = Fields::new();
+        let store = Store::new(config.index.path.clone());
+        let feed = DiskFeed::scan(config, &fields);
+        let (live, report) = ensure(
+            &store,
+            &fields,
+            &fingerprint(config),
+            &feed,
+            None,
+            opts,
+            progress,
+        )?;
+        Ok((
+            SearchIndex {
+                current: RwLock::new(Arc::new(Current {
+                    live,
+                    repos: repo_names(config),
+                })),
+                store,
+                fields,
+            },
+            report,
+        ))
+    }
+
+    /// Bring the index up to date with a refreshed KB (live reload calls this). Cheap when
+    /// nothing changed; searches running meanwhile see the old state until it is done.
+    pub fn sync(&self, kb: &KnowledgeBase) -> Result<IndexReport> {
+        self.sync_with(kb, &|_, _| {})
+    }
+
+    /// [`SearchIndex::sync`] with a progress callback.
+    pub fn sync_with(
+        &self,
+        kb: &KnowledgeBase,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<IndexReport> {
+        let store = if kb.config.index.path == self.store.dir {
+            self.store.clone()
+        } else {
+            return Err(Error::Invalid(format!(
+                "the search index at {} belongs to another KB configuration (this one keeps its index at {}): open a new SearchIndex",
+                self.store.dir.display(),
+                kb.config.index.path.display()
+            )));
+        };
+        let current = self.current();
+        let feed = KbFeed {
+            kb,
+            fields: &self.fields,
+        };
+        let (live, report) = ensure(
+            &store,
+            &self.fields,
+            &fingerprint(&kb.config),
+            &feed,
+            Some(&current.live),
+            OpenOptions::default(),
+            progress,
+        )?;
+        let next = Arc::new(Current {
+            live,
+            repos: repo_names(&kb.config),
+        });
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = next;
+        Ok(report)
+    }
+
+    fn current(&self) -> Arc<Current> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.store.dir
+    }
+
+    /// Number of docs in the index.
+    pub fn len(&self) -> usize {
+        self.current().live.payload.docs
+    }
+
+    /// Is the index empty?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Search, keeping only hits whose doc is in `kb` (the index may run ahead of or behind
+    /// a KB snapshot for a moment during live reload).
+    pub fn search(&self, kb: &KnowledgeBase, q: &SearchQuery) -> Result<SearchResults> {
+        let mut r = self.query(q)?;
+        let before = r.hits.len();
+        r.hits.retain(|h| kb.find(&h.repo, &h.path).is_some());
+        if r.hits.len() != before {
+            r.total = r.total.saturating_sub(before - r.hits.len());
+            for (i, h) in r.hits.iter_mut().enumerate() {
+                h.rank = q.offset + i + 1;
+            }
+        }
+        Ok(r)
+    }
+
+    /// Search the index alone (no KB needed: everything a hit shows is stored). A damaged
+    /// index is an [`Error::Index`]; reopen with [`OpenOptions::rebuild`] to repair it.
+    pub fn query(&self, q: &SearchQuery) -> Result<SearchResults> {
+        guard::catch(|| self.query_unguarded(q)).unwrap_or_else(|panic| {
+            Err(Error::Index {
+                path: self.store.dir.clone(),
+                message: format!(
+                    "it is damaged ({panic}); rebuild it (`netstack search --reindex`) or delete the folder"
+                ),
+            })
+        })
+    }
+
+    fn query_unguarded(&self, q: &SearchQuery) -> Result<SearchResults> {
+        let cur = self.current();
+        for s in &q.sites {
+            if !cur.repos.iter().any(|r| r == s) {
+                return Err(Error::Invalid(format!(
+                    "no site `{s}` in this knowledge base: use one of {}",
+                    cur.repos.join(", ")
+                )));
+            }
+        }
+        let searcher = cur.live.reader.searcher();
+        let err = |e: tantivy::TantivyError| self.error(e);
+        let mut plain = schema::plain_analyzer();
+        let mut stem = schema::stemmed_analyzer();
+        let parts = query::parse(&q.text, &mut plain);
+        let compiled = query::compile(&searcher, &self.fields, &parts, &mut stem).map_err(err)?;
+        let doc_stats = LevelStats::new(&searcher, cur.live.payload.docs as u64);
+        let sec_stats = LevelStats::new(&searcher, cur.live.sections);
+        let (top, mut total) = self
+            .run(&searcher, &doc_stats, &*compiled.query, q)
+            .map_err(err)?;
+        let mut ranked: Vec<(Score, DocAddress, bool)> =
+            top.into_iter().map(|(s, a)| (s, a, false)).collect();
+        // Second tier: docs that match only some words, after all that match enough.
+        if ranked.len() < q.limit
+            && let Some(rq) = &compiled.relaxed
+        {
+            let page = SearchQuery {
+                limit: q.limit - ranked.len(),
+                offset: q.offset.saturating_sub(total),
+                ..q.clone()
+            };
+            let (more, more_total) = self.run(&searcher, &doc_stats, &**rq, &page).map_err(err)?;
+            total += more_total;
+            ranked.extend(more.into_iter().map(|(s, a)| (s, a, true)));
+        }
+        let relaxed = ranked.iter().any(|r| r.2);
+        let docs: Vec<TantivyDocument> = ranked
+            .iter()
+            .map(|r| searcher.doc(r.1))
+            .collect::<tantivy::Result<_>>()
+            .map_err(err)?;
+        let keys: Vec<String> = docs
+            .iter()
+            .map(|d| {
+                d.get_first(self.fields.key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        let best = self
+            .best_sections(&searcher, &sec_stats, &compiled, &keys)
+            .map_err(err)?;
+        let mut matcher = snippet::Matcher::new(&compiled.stems);
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (i, ((score, _, partial), d)) in ranked.into_iter().zip(docs).enumerate() {
+            let section = best.get(&keys[i]).map(|b| b.1);
+            let mut hit = self
+                .hit(
+                    &searcher,
+                    &d,
+                    section,
+                    q.offset + i + 1,
+                    score,
+                    &mut matcher,
+                )
+                .map_err(err)?;
+            hit.partial = partial;
+            hits.push(hit);
+        }
+        Ok(SearchResults {
+            hits,
+            total,
+            corrections: compiled.corrections,
+            corrected_query: compiled.corrected_text,
+            relaxed,
+        })
+    }
+
+    fn error(&self, e: tantivy::TantivyError) -> Error {
+        Error::Index {
+            path: self.store.dir.clone(),
+            message: format!(
+                "{e}; if this persists, rebuild it (`netstack search --reindex`) or delete the folder"
+            ),
+        }
+    }
+
+    /// Filter clauses. No `level` clause is needed: the searchable and filter fields exist on
+    /// doc-level entries only (and browsing matches `level:doc` itself).
+    fn filters(&self, q: &SearchQuery) -> Vec<Box<dyn Query>> {
+        let f = &self.fields;
+        let mut out = Vec::new();
+        if !q.kinds.is_empty() {
+            out.push(any_of(
+                q.kinds
+                    .iter()
+                    .map(|k| term_query(Term::from_field_text(f.kind, k.as_str())))
+                    .collect(),
+            ));
+        }
+        if !q.sites.is_empty() {
+            out.push(any_of(
+                q.sites
+                    .iter()
+                    .map(|s| term_query(Term::from_field_text(f.repo, s)))
+                    .collect(),
+            ));
+        }
+        let cats: Vec<Box<dyn Query>> = q
+            .categories
+            .iter()
+            .filter_map(|c| {
+                let parts: Vec<String> = c
+                    .split('/')
+                    .filter(|p| !p.trim().is_empty())
+                    .map(|p| p.trim().to_lowercase())
+                    .collect();
+                (!parts.is_empty())
+                    .then(|| term_query(Term::from_facet(f.category, &Facet::from_path(parts))))
+            })
+            .collect();
+        if !cats.is_empty() {
+            out.push(any_of(cats));
+        }
+        for t in &q.tags {
+            out.push(const0(term_query(Term::from_field_text(
+                f.tag,
+                &t.trim().to_lowercase(),
+            ))));
+        }
+        out
+    }
+
+    /// Top docs (kind-boosted) and the total count of a main query under the filters.
+    fn run(
+        &self,
+        searcher: &Searcher,
+        stats: &LevelStats<'_>,
+        main: &dyn Query,
+        q: &SearchQuery,
+    ) -> tantivy::Result<(Vec<(Score, DocAddress)>, usize)> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, main.box_clone())];
+        clauses.extend(self.filters(q).into_iter().map(|f| (Occur::Must, f)));
+        let query = BooleanQuery::new(clauses);
+        if q.limit == 0 {
+            return Ok((Vec::new(), searcher.search(&query, &Count)?));
+        }
+        let top = TopDocs::with_limit(q.limit)
+            .and_offset(q.offset)
+            .tweak_score(|seg: &SegmentReader| {
+                let col = seg
+                    .fast_fields()
+                    .f64("boost")
+                    .ok()
+                    .map(|c| c.first_or_default_col(1.0));
+                move |doc: DocId, score: Score| {
+                    let boost = col.as_ref().map(|c| c.get_val(doc)).unwrap_or(1.0);
+                    score * boost as Score
+                }
+            });
+        searcher.search_with_statistics_provider(&query, &(top, Count), stats)
+    }
+
+    /// Build a hit from its stored doc entry and its best section entry.
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        d: &TantivyDocument,
+        section: Option<DocAddress>,
+        rank: usize,
+        score: Score,
+        matcher: &mut snippet::Matcher,
+    ) -> tantivy::Result<Hit> {
+        let f = &self.fields;
+        let text = |field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let title = text(f.title).unwrap_or_default();
+        let (section, body) = match section {
+            Some(addr) => {
+                let s: TantivyDocument = searcher.doc(addr)?;
+                let stext = |field| s.get_first(field).and_then(|v| v.as_str()).unwrap_or("");
+                let heading = stext(f.sec_heading);
+                let hit = (!heading.is_empty()).then(|| SectionHit {
+                    heading: heading.to_string(),
+                    anchor: stext(f.sec_anchor).to_string(),
+                    line: s
+                        .get_first(f.sec_line)
+                        .and_then(|v| v.as_u64())
+                        .unwrap_or(1) as u32,
+                });
+                (hit, stext(f.sec_text).to_string())
+            }
+            None => (None, text(f.lead).unwrap_or_default()),
+        };
+        let (snippet, highlights) = matcher.snippet(&body, SNIPPET_LEN);
+        let title_highlights = matcher.highlights(&title);
+        Ok(Hit {
+            rank,
+            score,
+            kind: text(f.kind)
+                .and_then(|k| DocKind::parse(&k))
+                .unwrap_or(DocKind::Guide),
+            site: text(f.site),
+            path: text(f.path).unwrap_or_default(),
+            url: text(f.url),
+            section,
+            snippet,
+            highlights,
+            title_highlights,
+            category: text(f.category_name),
+            repo: text(f.repo).unwrap_or_default(),
+            pattern_id: text(f.pattern_id),
+            tags: d
+                .get_all(f.tag)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            partial: false,
+            title,
+        })
+    }
+
+    /// The best-matching section entry of each of these docs, by key.
+    fn best_sections(
+        &self,
+        searcher: &Searcher,
+        stats: &LevelStats<'_>,
+        compiled: &Compiled,
+        keys: &[String],
+    ) -> tantivy::Result<std::collections::HashMap<String, (Score, DocAddress)>> {
+        let weighted = self.fields.section_weighted();
+        let scoring: Vec<Box<dyn Query>> = compiled
+            .elements
+            .iter()
+            .map(|el| query::element_query(&weighted, el))
+            .collect();
+        sections::best(searcher, stats, self.fields.key, keys, &scoring)
+    }
+}
+
+/// What a look at the index folder found.
+enum Look {
+    Missing,
+    Broken(String),
+    Ready(Arc<Live>),
+}
+
+/// The commit payload on disk now (another process may have committed since `index` was
+/// opened).
+fn payload_on_disk(index: &tantivy::Index) -> Option<manifest::Payload> {
+    index
+        .load_metas()
+        .ok()
+        .and_then(|m| m.payload)
+        .and_then(|p| serde_json::from_str(&p).ok())
+}
+
+/// Look at the index, reusing `current` when nobody committed since it was opened.
+fn look(store: &Store, fields: &Fields, config: &str, current: Option<&Arc<Live>>) -> Look {
+    if let Some(cur) = current
+        && cur.payload.config == config
+        && payload_on_disk(&cur.index).as_ref() == Some(&cur.payload)
+    {
+        return Look::Ready(Arc::clone(cur));
+    }
+    match open_guarded(store, fields, config) {
+        State::Missing => Look::Missing,
+        State::Broken(why) => Look::Broken(why),
+        State::Ready(live) => Look::Ready(Arc::from(live)),
+    }
+}
+
+/// [`Store::open`], with a panic on damaged data as a broken index.
+fn open_guarded(store: &Store, fields: &Fields, config: &str) -> State {
+    guard::catch(|| store.open(fields, config))
+        .unwrap_or_else(|panic| State::Broken(format!("it is damaged ({panic})")))
+}
+
+/// Make the index at `store` match `feed`: the one place that decides between nothing to
+/// do, an incremental update, and a rebuild, and that takes the writer lock.
+fn ensure(
+    store: &Store,
+    fields: &Fields,
+    config: &str,
+    feed: &dyn Feed,
+    current: Option<&Arc<Live>>,
+    opts: OpenOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Arc<Live>, IndexReport)> {
+    let started = Instant::now();
+    let err = |message: String| Error::Index {
+        path: store.dir.clone(),
+        message,
+    };
+    let tan = |e: tantivy::TantivyError| err(e.to_string());
+    let mut report = IndexReport::default();
+    let done = |mut report: IndexReport, live: Arc<Live>| {
+        report.docs = live.payload.docs;
+        report.elapsed = started.elapsed();
+        Ok((live, report))
+    };
+
+    // Without the lock: most of the time the index is up to date.
+    let mut first = (!opts.rebuild).then(|| look(store, fields, config, current));
+    let mut first_diff = None;
+    if let Some(Look::Ready(live)) = &first {
+        let diff = feed.diff(&live.manifest);
+        if diff.is_empty() {
+            return done(report, Arc::clone(live));
+        }
+        first_diff = Some(diff);
+    }
+
+    store.check_dedicated().map_err(err)?;
+    let usable = matches!(first, Some(Look::Ready(_)));
+    let lock = match store
+        .try_lock()
+        .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+    {
+        Some(l) => Some(l),
+        None => {
+            progress(0, 0);
+            let wait = opts.lock_wait.unwrap_or(if usable {
+                WAIT_FOR_UPDATE
+            } else {
+                WAIT_FOR_BUILD
+            });
+            store
+                .lock(wait)
+                .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+        }
+    };
+    let Some(_lock) = lock else {
+        let who = store
+            .holder()
+            .map(|p| format!(" (pid {p})"))
+            .unwrap_or_default();
+        if let Some(Look::Ready(live)) = first {
+            report.notice = Some(format!(
+                "another netstack process{who} is updating the search index; results may miss the latest changes"
+            ));
+            return done(report, live);
+        }
+        return Err(err(format!(
+            "another netstack process{who} is building it and did not finish within {}s; wait for it to finish, or stop it and try again",
+            opts.lock_wait.unwrap_or(WAIT_FOR_BUILD).as_secs()
+        )));
+    };
+
+    // Under the lock: what was seen is still valid unless another process committed.
+    let now = match first.take() {
+        _ if opts.rebuild => Look::Broken("a rebuild was requested".into()),
+        Some(Look::Ready(live)) if payload_on_disk(&live.index).as_ref() == Some(&live.payload) => {
+            Look::Ready(live)
+        }
+        _ => {
+            first_diff = None;
+            look(store, fields, config, current)
+        }
+    };
+    match now {
+        Look::Ready(live) => {
+            let diff = match first_diff {
+                Some(d) => d,
+                None => feed.diff(&live.manifest),
+            };
+            if diff.is_empty() {
+                return done(report, live);
+            }
+            let (manifest, counts, payload) = update::apply(
+                store,
+                &live.index,
+                fields,
+                config,
+                &live.manifest,
+                &diff,
+                feed,
+                false,
+                progress,
+            )
+            .map_err(tan)?;
+            report.added = counts.added;
+            report.updated = counts.updated;
+            report.removed = counts.removed;
+            // The same index, a fresh reader on the new commit.
+            let next = store
+                .live(
+                    fields,
+                    live.index.clone(),
+                    payload.unwrap_or_else(|| live.payload.clone()),
+                    manifest,
+                )
+                .map_err(tan)?;
+            done(report, Arc::new(next))
+        }
+        Look::Missing | Look::Broken(_) => {
+            match now {
+                Look::Broken(why) => report.rebuilt = Some(why),
+                _ => report.created = true,
+            }
+            store
+                .wipe()
+                .map_err(|e| err(format!("cannot clear it for a rebuild: {e}")))?;
+            let index = store.create(fields).map_err(tan)?;
+            let empty = Manifest::default();
+            let diff = feed.diff(&empty);
+            let (_, counts, _) = update::apply(
+                store, &index, fields, config, &empty, &diff, feed, true, progress,
+            )
+            .map_err(tan)?;
+            report.added = counts.added;
+            drop(index);
+            // Validate what was written, as any later open will.
+            match open_guarded(store, fields, config) {
+                State::Ready(live) => done(report, Arc::from(live)),
+                State::Broken(why) => Err(err(format!(
+                    "it is unusable right after writing it ({why}); delete the folder and try again"
+                ))),
+                State::Missing => Err(err(
+                    "it vanished right after writing it; is another program deleting it?".into(),
+                )),
+            }
+        }
+    }
+}

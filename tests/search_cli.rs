@@ -1,0 +1,457 @@
+//! End-to-end tests of `netstack search`: the real binary on real files in temp folders —
+//! output, JSON schema, exit codes, the index on disk, repairs, and several processes on
+//! one KB at once.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+use std::time::Duration;
+
+use assert_cmd::Command;
+use docengine::index::{LOCK_FILE, OpenOptions, SearchIndex};
+use docengine::{Config, KnowledgeBase, SearchQuery};
+use predicates::prelude::*;
+use serde_json::Value;
+
+struct Kb {
+    dir: tempfile::TempDir,
+}
+
+impl Kb {
+    fn new() -> Kb {
+        let kb = Kb {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        kb.write(
+            "netstack.toml",
+            r#"
+[patterns]
+path = "netstack"
+base_urls = ["https://netstack.org/"]
+
+[[sites]]
+name = "wf"
+path = "wf"
+title = "Westford workshop"
+"#,
+        );
+        kb.write(
+            "netstack/docs/wan/wireguard-site-link-pattern.md",
+            "---\ntags: [vpn, wireguard]\n---\n# WireGuard site link pattern\n\nA routed tunnel between two sites.\n\n## Keepalive\n\nBehind NAT set PersistentKeepalive so the WireGuard mapping stays open.\n",
+        );
+        kb.write(
+            "netstack/docs/ops/backup/backup-cron-pattern.md",
+            "# Backup cron pattern\n\nNightly restic backups of every host.\n",
+        );
+        kb.write(
+            "wf/docs/wan.md",
+            "# WAN\n\nTunnel to Stonelake per netstack wireguard-site-link-pattern.\n",
+        );
+        kb.write(
+            "wf/.wip-contract.md",
+            "# Contract\n\n## Contact Method\n\n- **Action recommendations:** Email to ops@wf.example.org\n",
+        );
+        kb
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let p = self.root().join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, text).unwrap();
+    }
+
+    fn index_dir(&self) -> PathBuf {
+        self.root().join(".netstack/index")
+    }
+
+    fn search(&self) -> Command {
+        let mut c = Command::cargo_bin("netstack").unwrap();
+        c.arg("--kb")
+            .arg(self.root())
+            .arg("search")
+            .env_remove("NETSTACK_KB")
+            .env_remove("RUST_LOG");
+        c
+    }
+}
+
+fn json(out: &[u8]) -> Vec<Value> {
+    serde_json::from_slice::<Value>(out)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(out)))
+        .as_array()
+        .expect("an array")
+        .clone()
+}
+
+#[test]
+fn human_output_names_path_url_section_and_snippet_without_colour_when_piped() {
+    let kb = Kb::new();
+    let out = kb.search().arg("keepalive").assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}'),
+        "no colour when piped:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("1. WireGuard site link pattern"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pattern · wan"), "{stdout}");
+    assert!(
+        stdout.contains("netstack/docs/wan/wireguard-site-link-pattern.md:8"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("https://netstack.org/docs/wan/wireguard-site-link-pattern/#keepalive"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("§ Keepalive"), "{stdout}");
+    assert!(stdout.contains("set PersistentKeepalive so"), "{stdout}");
+    assert!(stdout.contains("1–1 of 1 result"), "{stdout}");
+    // The index lives under the KB and was built on first use.
+    assert!(kb.index_dir().join("meta.json").is_file());
+}
+
+#[test]
+fn json_output_follows_the_documented_schema() {
+    let kb = Kb::new();
+    let out = kb.search().args(["--json", "wireguard"]).assert().success();
+    let hits = json(&out.get_output().stdout);
+    assert_eq!(hits.len(), 2);
+    let p = &hits[0];
+    for key in [
+        "rank",
+        "score",
+        "title",
+        "kind",
+        "site",
+        "path",
+        "url",
+        "section",
+        "snippet",
+        "highlights",
+        "title_highlights",
+        "category",
+        "repo",
+        "pattern_id",
+        "tags",
+        "partial",
+    ] {
+        assert!(p.get(key).is_some(), "missing {key}: {p}");
+    }
+    assert_eq!(p["rank"], 1);
+    assert!(p["score"].as_f64().unwrap() > 0.0);
+    assert_eq!(p["kind"], "pattern");
+    assert_eq!(p["site"], Value::Null);
+    assert_eq!(p["repo"], "netstack");
+    assert_eq!(p["path"], "docs/wan/wireguard-site-link-pattern.md");
+    assert_eq!(
+        p["url"],
+        "https://netstack.org/docs/wan/wireguard-site-link-pattern/"
+    );
+    assert_eq!(p["category"], "wan");
+    assert_eq!(p["pattern_id"], "wireguard-site-link-pattern");
+    // Highlights are byte ranges into the snippet.
+    let snippet = p["snippet"].as_str().unwrap();
+    for r in p["highlights"].as_array().unwrap() {
+        let (a, b) = (
+            r[0].as_u64().unwrap() as usize,
+            r[1].as_u64().unwrap() as usize,
+        );
+        assert_eq!(snippet[a..b].to_lowercase(), "wireguard");
+    }
+    let s = &hits[1];
+    assert_eq!(s["kind"], "site-doc");
+    assert_eq!(s["site"], "wf");
+    assert_eq!(s["path"], "docs/wan.md");
+    assert_eq!(s["url"], Value::Null);
+    assert_eq!(s["rank"], 2);
+}
+
+#[test]
+fn exit_codes_follow_grep() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().code(0);
+    kb.search()
+        .arg("zzzqqq")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("no results for `zzzqqq`"));
+    kb.search()
+        .args(["--json", "zzzqqq"])
+        .assert()
+        .code(1)
+        .stdout("[]\n");
+    // Usage errors.
+    kb.search()
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give words to search for"));
+    kb.search()
+        .args(["--kind", "bogus", "x"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown kind `bogus`"));
+    kb.search()
+        .args(["--site", "nope", "wireguard"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no site `nope`").and(predicate::str::contains("wf")));
+    // A KB that does not exist is a configuration error.
+    Command::cargo_bin("netstack")
+        .unwrap()
+        .args(["--kb", "/nonexistent/kb", "search", "x"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn filters_and_limit() {
+    let kb = Kb::new();
+    let out = kb
+        .search()
+        .args(["--json", "--kind", "site", "wireguard"])
+        .assert()
+        .success();
+    let hits = json(&out.get_output().stdout);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["site"], "wf");
+    let out = kb
+        .search()
+        .args(["--json", "--category", "ops", "backups"])
+        .assert()
+        .success();
+    assert_eq!(json(&out.get_output().stdout).len(), 1);
+    let out = kb
+        .search()
+        .args(["--json", "--tag", "vpn", "--limit", "5", "wireguard"])
+        .assert()
+        .success();
+    assert_eq!(json(&out.get_output().stdout).len(), 1);
+    let out = kb
+        .search()
+        .args(["--json", "-n", "1", "wireguard"])
+        .assert()
+        .success();
+    assert_eq!(json(&out.get_output().stdout).len(), 1);
+    // Filters alone list docs.
+    let out = kb
+        .search()
+        .args(["--json", "--kind", "contract"])
+        .assert()
+        .success();
+    let hits = json(&out.get_output().stdout);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0]["path"], ".wip-contract.md");
+}
+
+#[test]
+fn typo_correction_is_reported_on_stdout_or_on_stderr_with_json() {
+    let kb = Kb::new();
+    kb.search()
+        .arg("wireguad")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "showing results for wireguard (wireguad → wireguard)",
+        ));
+    let out = kb
+        .search()
+        .args(["--json", "wireguad"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("showing results for wireguard"));
+    assert_eq!(json(&out.get_output().stdout).len(), 2);
+}
+
+#[test]
+fn phrases_from_the_shell() {
+    let kb = Kb::new();
+    let out = kb
+        .search()
+        .args(["--json", "\"routed tunnel\""])
+        .assert()
+        .success();
+    let hits = json(&out.get_output().stdout);
+    assert_eq!(hits.len(), 1);
+    kb.search().args(["\"tunnel routed\""]).assert().code(1);
+}
+
+#[test]
+fn changes_are_picked_up_on_the_next_search() {
+    let kb = Kb::new();
+    kb.search().arg("stonelake").assert().success();
+    kb.search().arg("zebra").assert().code(1);
+    kb.write(
+        "wf/docs/printer.md",
+        "# Label printer\n\nZebra ZT411 at dispatch.\n",
+    );
+    kb.search()
+        .args(["--json", "zebra"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("docs/printer.md"));
+    fs::remove_file(kb.root().join("wf/docs/printer.md")).unwrap();
+    kb.search().arg("zebra").assert().code(1);
+}
+
+#[test]
+fn a_damaged_index_is_rebuilt_with_a_one_line_notice() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    fs::write(kb.index_dir().join("meta.json"), "{ damaged").unwrap();
+    let out = kb.search().arg("wireguard").assert().success();
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("note: search index rebuilt"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // And only once.
+    kb.search().arg("wireguard").assert().success().stderr("");
+    kb.search()
+        .args(["--reindex", "wireguard"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("a rebuild was requested"));
+}
+
+#[test]
+fn concurrent_processes_on_a_fresh_kb_all_succeed() {
+    let kb = Kb::new();
+    let bin = assert_cmd::cargo::cargo_bin("netstack");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            StdCommand::new(&bin)
+                .arg("--kb")
+                .arg(kb.root())
+                .args(["search", "--json", "wireguard"])
+                .env_remove("NETSTACK_KB")
+                .output_spawn()
+        })
+        .collect();
+    let outputs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for o in &outputs {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let hits = json(&o.stdout);
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0]["path"], "docs/wan/wireguard-site-link-pattern.md");
+    }
+}
+
+trait SpawnPiped {
+    fn output_spawn(&mut self) -> std::process::Child;
+}
+
+impl SpawnPiped for StdCommand {
+    fn output_spawn(&mut self) -> std::process::Child {
+        self.stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+}
+
+#[test]
+fn a_long_running_reader_and_the_cli_share_one_index() {
+    // What `netstack serve` does: hold the index open and sync it on reload.
+    let kb = Kb::new();
+    let config = Config::load(kb.root()).unwrap();
+    let loaded = KnowledgeBase::load(config).unwrap();
+    let (server, _) = SearchIndex::open(&loaded, &|_, _| {}).unwrap();
+    assert_eq!(
+        server
+            .search(&loaded, &SearchQuery::new("wireguard"))
+            .unwrap()
+            .hits
+            .len(),
+        2
+    );
+
+    // The CLI updates the index while the server holds it open.
+    kb.write(
+        "wf/docs/printer.md",
+        "# Label printer\n\nZebra ZT411 at dispatch.\n",
+    );
+    kb.search().arg("zebra").assert().success();
+
+    // The server's next live reload syncs: already up to date, and it sees the new doc.
+    let refreshed = loaded.refresh().unwrap();
+    let r = server.sync(&refreshed).unwrap();
+    assert!(!r.changed(), "{r:?}");
+    let hits = server
+        .search(&refreshed, &SearchQuery::new("zebra"))
+        .unwrap()
+        .hits;
+    assert_eq!(hits.len(), 1);
+
+    // The server changes it; the CLI sees that too.
+    kb.write(
+        "wf/docs/printer.md",
+        "# Label printer\n\nHoneywell PM45 at dispatch.\n",
+    );
+    let refreshed = refreshed.refresh().unwrap();
+    assert_eq!(server.sync(&refreshed).unwrap().updated, 1);
+    kb.search().arg("honeywell").assert().success();
+    kb.search().arg("zebra").assert().code(1);
+}
+
+#[test]
+fn a_writer_busy_elsewhere_does_not_block_searching() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    // Another process holds the writer lock (a serve in the middle of an update).
+    let holder = fs::File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(kb.index_dir().join(LOCK_FILE))
+        .unwrap();
+    fs4::FileExt::try_lock(&holder).expect("the lock is free");
+    kb.write("wf/docs/printer.md", "# Label printer\n\nZebra ZT411.\n");
+    let started = std::time::Instant::now();
+    kb.search()
+        .arg("wireguard")
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "another netstack process is updating the search index",
+        ));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    drop(holder);
+    kb.search().arg("zebra").assert().success();
+}
+
+#[test]
+fn the_bundled_sample_is_searched_when_no_kb_is_named() {
+    let cwd = tempfile::tempdir().unwrap();
+    Command::cargo_bin("netstack")
+        .unwrap()
+        .current_dir(cwd.path())
+        .env_remove("NETSTACK_KB")
+        .args(["search", "--json", "wireguard"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "docs/wan/wireguard-site-link-pattern.md",
+        ));
+}
+
+#[test]
+fn index_opens_with_options_from_the_library_too() {
+    // The index the CLI built is the one the library opens (same place, same manifest).
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    let config = Config::load(kb.root()).unwrap();
+    let (idx, r) = SearchIndex::open_disk(&config, OpenOptions::default(), &|_, _| {}).unwrap();
+    assert!(!r.changed(), "{r:?}");
+    assert_eq!(idx.dir(), kb.index_dir());
+}
