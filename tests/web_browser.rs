@@ -115,6 +115,30 @@ fn start_server(dir: &Path) -> (Guard, String) {
     (guard, url)
 }
 
+/// The server builds its search index in the background: wait (bounded) until it answers.
+fn wait_for_search_index(base: &str) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let status = agent
+            .get(&format!("{base}/api/search?q=backup"))
+            .call()
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        if status == 200 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "search never became ready ({status})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn start_driver(driver: &Path) -> (Guard, String) {
     let port = free_port();
     let child = Command::new(driver)
@@ -208,6 +232,7 @@ async fn session(size: (u32, u32)) -> Option<Session> {
     let kb = tmp.path().join("kb");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
     let (server, base) = start_server(&kb);
+    wait_for_search_index(&base);
     let (driver_guard, driver_url) = start_driver(&driver);
     let client = connect(&chrome, &driver_url, &tmp.path().join("profile"), size).await;
     Some(Session {
@@ -238,13 +263,38 @@ async fn browse_from_home_to_a_pattern_and_its_followers() {
         .unwrap();
     let home = save_screenshot(c, "home.png").await;
 
-    // Follow the category card link to the backup cron pattern.
-    c.find(Locator::LinkText("Scheduled backups with restic"))
+    // Search as you type: suggestions appear under the search box.
+    let q = c.find(Locator::Css("#ns-q")).await.unwrap();
+    q.send_keys("restic").await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#ns-suggest a .s-title"))
         .await
-        .expect("pattern link on the home page")
-        .click()
+        .expect("search-as-you-type suggestions");
+    save_screenshot(c, "suggest.png").await;
+    // Enter submits the search: the results page (works without JavaScript too).
+    q.send_keys("\u{E007}").await.unwrap();
+    let first = c
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(".results .result-title"))
+        .await
+        .expect("search results");
+    assert!(c.current_url().await.unwrap().path().starts_with("/search"));
+    let search_text = c
+        .find(Locator::Css("#ns-results"))
+        .await
+        .unwrap()
+        .text()
         .await
         .unwrap();
+    assert!(
+        search_text.contains("Scheduled backups with restic"),
+        "{search_text}"
+    );
+    save_screenshot(c, "search.png").await;
+    // Follow the first result to the pattern page.
+    first.click().await.unwrap();
     let panel = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -264,14 +314,20 @@ async fn browse_from_home_to_a_pattern_and_its_followers() {
     let pattern = save_screenshot(c, "pattern.png").await;
 
     // A follower link leads to the site doc, which links back.
-    c.find(Locator::Css(
-        "#followed-by a[href='/sites/wf/docs/backup.md']",
-    ))
-    .await
-    .unwrap()
-    .click()
+    let follower = c
+        .find(Locator::Css(
+            "#followed-by a[href='/sites/wf/docs/backup.md']",
+        ))
+        .await
+        .unwrap();
+    // The result link jumped to a section: bring the panel out from under the sticky bar.
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'})",
+        vec![serde_json::to_value(&follower).unwrap()],
+    )
     .await
     .unwrap();
+    follower.click().await.unwrap();
     c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(

@@ -1,6 +1,7 @@
-//! End-to-end tests of `netstack serve` as a process on a loopback port (no browser): it
-//! follows edits of docs and of `netstack.toml` (keeping the last good KB while the config is
-//! broken), and stops cleanly on SIGTERM.
+//! End-to-end tests of `netstack serve` as a process on a loopback port (no browser): the
+//! search API answers exactly what `netstack search --json` prints, the server follows edits
+//! of docs (pages and search index) and of `netstack.toml` (keeping the last good KB while
+//! the config is broken), and it stops cleanly on SIGTERM.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -72,6 +73,47 @@ fn get(url: &str) -> (u16, String) {
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// Poll (bounded) until the search API answers 200.
+fn wait_for_search(s: &Server) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get(&format!("{}/api/search?q=restic", s.base));
+        if status == 200 {
+            return body;
+        }
+        assert_eq!(
+            status, 503,
+            "unexpected answer while the index opens: {body}"
+        );
+        assert!(Instant::now() < deadline, "the search index never opened");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn api_search_is_exactly_what_the_cli_prints() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let server = start(tmp.path());
+    let api: serde_json::Value = serde_json::from_str(&wait_for_search(&server)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["search", "--json", "restic", "--kb"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cli: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(api.as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(api, cli, "API and CLI disagree");
+}
+
 /// Poll (bounded) until `check` accepts the body of `url`.
 fn wait_until(url: &str, what: &str, check: impl Fn(u16, &str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -108,6 +150,15 @@ fn edits_of_docs_and_config_are_followed_and_sigterm_stops_the_server() {
     wait_until(&page, "the doc edit never showed", |s, b| {
         s == 200 && b.contains("Quokkaplatypus drill")
     });
+    // ... and in the search index.
+    wait_for_search(&server);
+    let body = wait_until(
+        &format!("{}/api/search?q=quokkaplatypus", server.base),
+        "the edit never reached the search index",
+        |s, b| s == 200 && b.contains("docs/backup.md"),
+    );
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+    assert_eq!(hits[0]["site"], "cf");
 
     // A broken netstack.toml keeps the last good KB serving and says why.
     let config = tmp.path().join("netstack.toml");

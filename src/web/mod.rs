@@ -15,6 +15,7 @@
 //! | `/problems` | unresolved references and load problems |
 //! | `/lint`, `/lint/rules/<id>` | lint findings with filters; what a rule checks |
 //! | `/recommend?site=&pattern=`, `/recommend/finding?fp=` | recommendation previews |
+//! | `/search?q=&kind=&site=&category=`, `/api/search?q=` | search page; the hits as JSON (`netstack search --json`) |
 //! | `/events` | server-sent events for live reload |
 //! | `/healthz` | JSON status |
 //! | `/static/…` | embedded CSS/JS |
@@ -24,6 +25,7 @@ mod cache;
 mod files;
 mod live;
 mod pages;
+mod search;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -57,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/problems", get(pages::problems))
         .route("/lint", get(pages::lint_page))
         .route("/lint/rules/{id}", get(pages::lint_rule))
+        .route("/search", get(search::page))
+        .route("/api/search", get(search::api))
         .route("/recommend", get(pages::recommend_page))
         .route("/recommend/finding", get(pages::recommend_finding))
         .route("/sites", get(|| async { axum::response::Redirect::permanent("/sites/") }))
@@ -129,6 +133,7 @@ async fn run(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
         .clone()
         .unwrap_or_else(|| live::config_file(&opts.dir));
     let state = AppState::new(kb, opts.dir.clone(), opts.watch);
+    state.open_search();
     state.prepare();
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await

@@ -33,7 +33,7 @@ const MATRIX_CELLS: usize = 6000;
 /// A rendered page before caching.
 pub struct Html(pub StatusCode, pub String);
 
-fn render_template(t: &impl Template) -> String {
+pub fn render_template(t: &impl Template) -> String {
     t.render()
         .unwrap_or_else(|e| format!("<!doctype html><p>template error: {e}</p>"))
 }
@@ -1210,10 +1210,12 @@ pub async fn not_found(state: &AppState, path: &str, headers: HeaderMap) -> Resp
         }
         let mut l = layout(&st, &snap, "Not found", "");
         l.query = words;
+        let hits = super::search::for_missing_path(&st, &snap, &l.query);
         render_template(&NotFoundPage {
             layout: l,
             path: shown,
             suggestions,
+            hits,
         })
     })
     .await

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
-use docengine::KnowledgeBase;
 use docengine::lint;
+use docengine::{KnowledgeBase, SearchIndex};
 use tokio::sync::{OnceCell, watch};
 
 use super::cache::PageCache;
@@ -98,6 +98,13 @@ pub struct Inner {
     /// Becomes true when the server shuts down (ends event streams).
     shutdown: watch::Sender<bool>,
     next_generation: AtomicU64,
+    /// The search index, once opened (in the background at start).
+    search: std::sync::OnceLock<Arc<SearchIndex>>,
+    /// One low-priority thread for index updates (they run after every reload and, on a
+    /// big KB, take a few hundred milliseconds of CPU that requests need more).
+    index_pool: Arc<rayon::ThreadPool>,
+    /// Bumped whenever the index changes: part of the cache key of search results.
+    search_generation: AtomicU64,
 }
 
 impl AppState {
@@ -122,6 +129,16 @@ impl AppState {
             linted,
             shutdown,
             next_generation: AtomicU64::new(2),
+            search: std::sync::OnceLock::new(),
+            index_pool: Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(1)
+                    .thread_name(|_| "netstack-index".into())
+                    .start_handler(|_| lower_priority())
+                    .build()
+                    .expect("one thread"),
+            ),
+            search_generation: AtomicU64::new(0),
         }))
     }
 
@@ -156,10 +173,85 @@ impl AppState {
         (generation, old)
     }
 
-    /// After a new snapshot is served: tell open browsers, start its lint run.
+    /// After a new snapshot is served: tell open browsers, start its lint run, bring the
+    /// search index up to date with it (search results follow a moment later: their cache
+    /// key carries the index generation).
     pub async fn after_reload(&self, generation: u64) {
         self.notify(generation);
         self.prepare();
+        if let Some(index) = self.search_index() {
+            let kb = Arc::clone(&self.snapshot().kb);
+            let started = std::time::Instant::now();
+            let pool = Arc::clone(&self.0.index_pool);
+            match tokio::task::spawn_blocking(move || pool.install(|| index.sync(&kb))).await {
+                Ok(Ok(report)) => {
+                    self.0.search_generation.fetch_add(1, Ordering::SeqCst);
+                    tracing::debug!(
+                        added = report.added,
+                        updated = report.updated,
+                        removed = report.removed,
+                        ms = started.elapsed().as_millis() as u64,
+                        "search index synced"
+                    );
+                }
+                Ok(Err(e)) => tracing::warn!("search index not updated: {e}"),
+                Err(e) => tracing::warn!("search index not updated: {e}"),
+            }
+        }
+    }
+
+    /// The search index, when it is open.
+    pub fn search_index(&self) -> Option<Arc<SearchIndex>> {
+        self.0.search.get().cloned()
+    }
+
+    /// Changes whenever the search index does.
+    pub fn search_generation(&self) -> u64 {
+        self.0.search_generation.load(Ordering::SeqCst)
+    }
+
+    /// Open (create, repair, update) the search index in the background; search answers
+    /// "still being built" until it is ready.
+    pub fn open_search(&self) {
+        let st = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let kb = Arc::clone(&st.snapshot().kb);
+            let started = std::time::Instant::now();
+            let last = std::sync::atomic::AtomicUsize::new(0);
+            let progress = |done: usize, total: usize| {
+                if total == 0 {
+                    tracing::info!("waiting for another netstack holding the search index lock");
+                    return;
+                }
+                let decile = done * 10 / total.max(1);
+                if decile > last.swap(decile, Ordering::SeqCst) {
+                    tracing::info!("indexing for search: {done} of {total} docs");
+                }
+            };
+            match SearchIndex::open(&kb, &progress) {
+                Ok((index, report)) => {
+                    if let Some(why) = &report.rebuilt {
+                        tracing::info!("search index rebuilt: {why}");
+                    }
+                    let index = Arc::new(index);
+                    // The KB may have changed while the index was being built.
+                    let now = Arc::clone(&st.snapshot().kb);
+                    if !Arc::ptr_eq(&now, &kb)
+                        && let Err(e) = index.sync(&now)
+                    {
+                        tracing::warn!("search index not updated: {e}");
+                    }
+                    let _ = st.0.search.set(index);
+                    st.0.search_generation.fetch_add(1, Ordering::SeqCst);
+                    tracing::info!(
+                        docs = report.docs,
+                        ms = started.elapsed().as_millis() as u64,
+                        "search index ready"
+                    );
+                }
+                Err(e) => tracing::error!("search is unavailable: {e}"),
+            }
+        });
     }
 
     /// The lint report of a snapshot (computed on first use, once).

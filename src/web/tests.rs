@@ -316,6 +316,108 @@ async fn recommendations_preview_from_a_pattern_or_a_finding() {
     assert!(r.body.contains("/recommend?pattern=backup-cron-pattern"));
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_name() == ".netstack" {
+            continue;
+        }
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The bundled KB copied to a temp folder (its own search index), with the index open.
+async fn app_with_search() -> (tempfile::TempDir, AppState, Router) {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        dir.path(),
+    );
+    let kb = KnowledgeBase::load(Config::load(dir.path()).unwrap()).unwrap();
+    let (state, app) = app_for(kb);
+    state.open_search();
+    for _ in 0..600 {
+        if state.search_index().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        state.search_index().is_some(),
+        "the search index did not open"
+    );
+    (dir, state, app)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_page_api_and_404_use_the_index() {
+    let (_dir, _state, app) = app_with_search().await;
+    let r = get(&app, "/api/search?q=restic&limit=3").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/json");
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&r.body).unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 3);
+    assert_eq!(hits[0]["path"], "docs/ops/backup/backup-cron-pattern.md");
+    for field in [
+        "rank",
+        "score",
+        "title",
+        "kind",
+        "site",
+        "path",
+        "url",
+        "section",
+        "snippet",
+        "highlights",
+        "category",
+        "repo",
+    ] {
+        assert!(hits[0].get(field).is_some(), "hit lacks {field}");
+    }
+    let r = get(&app, "/api/search?q=backup&kind=site-doc&site=cf").await;
+    let hits: Vec<serde_json::Value> = serde_json::from_str(&r.body).unwrap();
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter()
+            .all(|h| h["site"] == "cf" && h["kind"] == "site-doc"),
+        "{hits:?}"
+    );
+    assert_eq!(
+        get(&app, "/api/search").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let r = get(&app, "/search?q=restic+retention").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("href=\"/docs/ops/backup/backup-cron-pattern/#"),
+        "section link"
+    );
+    assert!(r.body.contains("<mark>"), "highlights");
+    let r = get(&app, "/search?q=backup&kind=pattern").await;
+    assert!(r.body.contains("kind: pattern ×"), "active filter shown");
+    assert!(
+        !r.body.contains("kind-badge kind-site-doc"),
+        "only patterns"
+    );
+    let r = get(&app, "/search?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert!(!r.body.contains("<script>alert"), "query escaped");
+
+    let r = get(&app, "/docs/ops/monitor/uptime-probe-pattern/").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body.contains("Search results for"),
+        "404 offers search results"
+    );
+}
+
 #[tokio::test]
 async fn pages_are_cached_compressed_and_validated() {
     let (_, app) = app_for(bundled());

@@ -413,6 +413,8 @@ pub struct NotFoundPage {
     pub layout: Layout,
     pub path: String,
     pub suggestions: Vec<Link>,
+    /// Search hits for the words of the path.
+    pub hits: Vec<SearchHitView>,
 }
 
 /// A site value in a recommendation.
@@ -475,4 +477,45 @@ pub struct RecommendPage {
     pub preview: Option<PreviewView>,
     /// The finding this preview was made from (none or one).
     pub finding: Vec<FindingRow>,
+}
+
+/// A search hit as listed.
+#[derive(Debug, Clone)]
+pub struct SearchHitView {
+    pub url: String,
+    pub title: String,
+    pub kind: &'static str,
+    pub site: Option<String>,
+    pub category: Option<String>,
+    pub path: String,
+    /// The heading of the matching section.
+    pub section: Option<String>,
+    /// Escaped snippet with `<mark>` around matches.
+    pub snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub layout: Layout,
+    pub text: String,
+    /// (value, label, selected)
+    pub kinds: Vec<(String, String, bool)>,
+    pub sites: Vec<(String, bool)>,
+    pub categories: Vec<(String, bool)>,
+    pub hits: Vec<SearchHitView>,
+    pub total: usize,
+    /// Rank of the first hit shown.
+    pub first: usize,
+    pub error: Option<String>,
+    /// The index is still being built.
+    pub pending: bool,
+    /// Corrected query and its URL.
+    pub did_you_mean: Option<(String, String)>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// Patterns with a close id, when nothing matched.
+    pub suggestions: Vec<Link>,
+    /// Active filters, each with the URL that removes it.
+    pub clear: Vec<Chip>,
 }
