@@ -66,11 +66,39 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A child process killed when the test ends (pass or fail).
+/// A child process killed when the test ends (pass or fail), with the processes it started
+/// (chromedriver's browser would outlive it otherwise when a test fails mid-session).
 struct Guard(Child);
+
+/// Every descendant of a process (Linux: `/proc/<pid>/task/*/children`).
+fn descendants(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for t in tasks.flatten() {
+        if let Ok(list) = std::fs::read_to_string(t.path().join("children")) {
+            for child in list
+                .split_whitespace()
+                .filter_map(|c| c.parse::<u32>().ok())
+            {
+                out.extend(descendants(child));
+                out.push(child);
+            }
+        }
+    }
+    out
+}
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        for pid in descendants(self.0.id()) {
+            // SAFETY: kill only sends a signal to a process this test started.
+            unsafe {
+                libc::kill(pid as i32, libc::SIGKILL);
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
