@@ -983,3 +983,13 @@ fn previews_hold_every_format_and_say_why_one_does_not_apply() {
     let p = recommend::preview_finding(&kb, &f, &clock).unwrap();
     assert_eq!(p.messages[0].format, Format::Issue);
 }
+
+#[test]
+fn a_pattern_without_values_promises_no_values_table() {
+    let kb = kb();
+    let rec = manual(&kb, "sl", "firewall-baseline-pattern");
+    assert!(!rec.action.contains("values"), "{}", rec.action);
+    assert!(!rec.verification.contains("values"), "{}", rec.verification);
+    let rec = manual(&kb, "cf", "backup-cron-pattern");
+    assert!(rec.action.contains("values below"), "{}", rec.action);
+}

@@ -131,15 +131,25 @@ pub fn verification_for_finding(
 }
 
 /// How resolution of a hand-made recommendation is verified.
-pub fn verification_manual(site: &str, pattern_id: &str, pattern_check: Option<&str>) -> String {
+pub fn verification_manual(
+    site: &str,
+    pattern_id: &str,
+    pattern_check: Option<&str>,
+    has_values: bool,
+) -> String {
     let checks = match pattern_check {
         Some(url) => {
             format!("the checks in the pattern's verification section ({url}) pass at the site")
         }
         None => "the checks the pattern describes pass at the site".to_string(),
     };
+    let values = if has_values {
+        " with the values above"
+    } else {
+        ""
+    };
     format!(
-        "Done when {checks}, and a doc of site {site} links {pattern_id} with the values above (`netstack lint {site}` reports nothing for it)."
+        "Done when {checks}, and a doc of site {site} links {pattern_id}{values} (`netstack lint {site}` reports nothing for it)."
     )
 }
 

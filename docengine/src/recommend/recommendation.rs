@@ -275,7 +275,18 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
     });
     let fp = key::location_fingerprint(location.as_ref().map(|l| l.path.as_str()), "");
     let key = key::dedup_key(&site.name, key::MANUAL, Some(&link.id), fp);
+    let with_values = if values.is_empty() {
+        ""
+    } else {
+        " with the values below"
+    };
     let action = match (&location, missing.is_empty()) {
+        (Some(l), true) if values.is_empty() => {
+            format!(
+                "Apply the pattern at {}; link it from {}.",
+                site.name, l.path
+            )
+        }
         (Some(l), true) => format!(
             "Apply the pattern at {} with the values below; {} records them.",
             site.name, l.path
@@ -284,7 +295,7 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
             "Apply the pattern at {} with the values below, and record the ones marked \"to be filled\" in {}.",
             site.name, l.path
         ),
-        (None, true) => format!("Apply the pattern at {} with the values below.", site.name),
+        (None, true) => format!("Apply the pattern at {}{with_values}.", site.name),
         (None, false) => format!(
             "Apply the pattern at {} with the values below, and record the ones marked \"to be filled\" in {}.",
             site.name,
@@ -302,6 +313,7 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
             &site.name,
             &link.id,
             link.verification_url.as_deref(),
+            !values.is_empty(),
         ),
         risk: advice::risk(None, req.severity, link.category.as_deref()),
         site,
