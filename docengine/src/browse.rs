@@ -337,11 +337,8 @@ pub fn form_label(form: RefForm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Config;
 
     fn kb() -> (tempfile::TempDir, KnowledgeBase) {
-        let dir = tempfile::tempdir().unwrap();
-        let r = dir.path();
         let files: &[(&str, &str)] = &[
             (
                 "netstack/docs/ops/backup/backup-cron-pattern.md",
@@ -359,17 +356,10 @@ mod tests {
             ),
             ("cf/docs/bad.md", "---\ntitle: [unclosed\n---\n# Bad\n"),
         ];
-        for (f, text) in files {
-            let p = r.join(f);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        std::fs::write(
-            r.join("netstack.toml"),
+        let (dir, kb) = crate::testkit::kb_from(
+            files,
             "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\ntitle = \"Westford\"\n\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
-        )
-        .unwrap();
-        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        );
         (dir, kb)
     }
 

@@ -149,12 +149,9 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Config;
 
     #[test]
     fn matrix_unfollowed_and_orphans() {
-        let dir = tempfile::tempdir().unwrap();
-        let r = dir.path();
         let files: &[(&str, &str)] = &[
             ("netstack/docs/ops/backup/backup-cron-pattern.md", "# B\n"),
             ("netstack/docs/ops/backup/restore-drill-pattern.md", "# R\n"),
@@ -170,17 +167,10 @@ mod tests {
             ("wf/docs/printers.md", "# Printers\n"),
             ("wf/.wip-contract.md", "# Contract\n"),
         ];
-        for (f, text) in files {
-            let p = r.join(f);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        std::fs::write(
-            r.join("netstack.toml"),
+        let (_dir, kb) = crate::testkit::kb_from(
+            files,
             "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n\n[[sites]]\nname = \"gone\"\npath = \"gone\"\n",
-        )
-        .unwrap();
-        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        );
         let c = Coverage::of(&kb);
         assert_eq!(c.sites, vec!["cf", "wf"]);
         let ids: Vec<&str> = c.rows.iter().map(|r| r.id.as_str()).collect();

@@ -867,9 +867,7 @@ mod refresh_tests {
     use super::*;
 
     fn write(root: &Path, rel: &str, text: &str) {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        crate::testkit::write_files(root, &[(rel, text)]);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub mod routes;
 pub mod scaffold;
 pub mod source;
 pub mod summary;
+#[cfg(test)]
+mod testkit;
 pub mod values;
 
 pub use config::Config;

@@ -636,11 +636,8 @@ fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Config;
 
     fn kb_with(site_doc: &str) -> (tempfile::TempDir, KnowledgeBase) {
-        let dir = tempfile::tempdir().unwrap();
-        let r = dir.path();
         let files: &[(&str, &str)] = &[
             (
                 "netstack/docs/ops/backup/backup-cron-pattern.md",
@@ -650,17 +647,10 @@ mod tests {
             ("wf/docs/rack.svg", "<svg/>"),
             ("wf/docs/backup.md", site_doc),
         ];
-        for (f, text) in files {
-            let p = r.join(f);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        std::fs::write(
-            r.join("netstack.toml"),
+        let (dir, kb) = crate::testkit::kb_from(
+            files,
             "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\nforge_urls = [\"https://github.com/example-fed/netstack\"]\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n",
-        )
-        .unwrap();
-        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        );
         (dir, kb)
     }
 
