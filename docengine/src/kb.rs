@@ -1,7 +1,8 @@
 //! The knowledge base: every loaded doc of the pattern repo and the site repos, the pattern
 //! ids, the contracts, the reference graph (which site docs follow which pattern) and every
 //! load problem. Immutable once built; [`KnowledgeBase::refresh`] builds a new one that
-//! re-reads only files whose size or modification time changed.
+//! re-reads only files whose size or modification time changed, and
+//! [`KnowledgeBase::refresh_changed`] one that looks only at the paths a file watcher named.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -99,6 +100,10 @@ pub struct KnowledgeBase {
     refs_to: HashMap<DocId, Vec<usize>>,
     problems: Vec<Problem>,
     cache: HashMap<PathBuf, LoadedFile>,
+    /// The walk of each repo (`None`: folder missing), reused by [`KnowledgeBase::refresh_changed`].
+    walks: Vec<Option<source::Walk>>,
+    /// References found in each doc, reused while the doc and the set of pattern ids stay the same.
+    ref_cache: RefCache,
     suggest_index: std::sync::OnceLock<SuggestIndex>,
     roots: std::sync::OnceLock<HashMap<PathBuf, usize>>,
     repo_names: std::sync::OnceLock<HashMap<String, usize>>,
@@ -115,6 +120,23 @@ pub struct LoadTimings {
     /// Files actually re-read (the rest were reused from the previous snapshot).
     pub files_read: usize,
     pub files_reused: usize,
+}
+
+/// The unresolved references of each doc, keyed by file, with the doc they were found in
+/// (reused only for that very doc) and a hash of the pattern ids they were extracted against.
+#[derive(Debug, Clone, Default)]
+struct RefCache {
+    ids_hash: u64,
+    by_path: HashMap<PathBuf, (Arc<Doc>, Arc<Vec<Candidate>>)>,
+}
+
+/// What a rebuild may take over from the snapshot before it.
+struct Previous<'a> {
+    files: &'a HashMap<PathBuf, LoadedFile>,
+    refs: Option<&'a RefCache>,
+    /// The previous walks, when only these files changed in place (no file added, removed or
+    /// renamed, no ignore rule touched): the walk is skipped and only these files are stat'ed.
+    walks: Option<(&'a [Option<source::Walk>], &'a HashSet<PathBuf>)>,
 }
 
 /// Trigram index over pattern ids for "did you mean".
@@ -170,16 +192,67 @@ impl KnowledgeBase {
     /// Load everything the config names. Fails only when the pattern repo is missing;
     /// every other problem is recorded in [`KnowledgeBase::problems`].
     pub fn load(config: Config) -> Result<Self> {
-        Self::build(Arc::new(config), &HashMap::new())
+        let files = HashMap::new();
+        let previous = Previous {
+            files: &files,
+            refs: None,
+            walks: None,
+        };
+        Self::build(Arc::new(config), previous)
     }
 
     /// Build a fresh KB from disk, re-reading only files whose size or modification time
     /// changed since this one was built (new and deleted files are picked up too).
     pub fn refresh(&self) -> Result<Self> {
-        Self::build(Arc::clone(&self.config), &self.cache)
+        let previous = Previous {
+            files: &self.cache,
+            refs: Some(&self.ref_cache),
+            walks: None,
+        };
+        Self::build(Arc::clone(&self.config), previous)
     }
 
-    fn build(config: Arc<Config>, previous: &HashMap<PathBuf, LoadedFile>) -> Result<Self> {
+    /// Like [`KnowledgeBase::refresh`], for a caller that knows exactly which paths changed
+    /// (a file watcher): when every one of them is a file this snapshot already holds and
+    /// still exists, and none is an ignore file, the repos are not walked again and only those
+    /// files are looked at. Anything else (a new, deleted or renamed file, a folder, a
+    /// `.gitignore`) falls back to a full refresh, so the result is always what `refresh`
+    /// would build.
+    pub fn refresh_changed(&self, changed: &[PathBuf]) -> Result<Self> {
+        let in_place = !changed.is_empty()
+            && changed.iter().all(|p| {
+                let ignore_file = p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n == ".gitignore" || n == ".ignore");
+                !ignore_file && p.is_file() && self.holds_file(p)
+            });
+        if !in_place {
+            return self.refresh();
+        }
+        let changed: HashSet<PathBuf> = changed.iter().cloned().collect();
+        let previous = Previous {
+            files: &self.cache,
+            refs: Some(&self.ref_cache),
+            walks: Some((&self.walks, &changed)),
+        };
+        Self::build(Arc::clone(&self.config), previous)
+    }
+
+    /// Did this snapshot's walk see a file (markdown or not) at this absolute path?
+    fn holds_file(&self, abs: &Path) -> bool {
+        if self.cache.contains_key(abs) {
+            return true;
+        }
+        self.repos.iter().any(|r| {
+            abs.strip_prefix(&r.root).is_ok_and(|rel| {
+                rel.to_str()
+                    .is_some_and(|rel| r.files.contains(&rel.replace('\\', "/")))
+            })
+        })
+    }
+
+    fn build(config: Arc<Config>, previous: Previous<'_>) -> Result<Self> {
         if !config.patterns.path.is_dir() {
             return Err(Error::PatternRepoMissing {
                 config: config.file.clone().unwrap_or_else(|| config.root.clone()),
@@ -213,10 +286,19 @@ impl KnowledgeBase {
                 s.configured_path.clone(),
             ));
         }
-        let walks: Vec<Option<source::Walk>> = specs
-            .par_iter()
-            .map(|(_, _, root, _, _)| root.is_dir().then(|| source::walk(root, &display)))
-            .collect();
+        let walks: Vec<Option<source::Walk>> = match previous.walks {
+            Some((walks, _)) if walks.len() == specs.len() => walks.to_vec(),
+            _ => specs
+                .par_iter()
+                .map(|(_, _, root, _, _)| root.is_dir().then(|| source::walk(root, &display)))
+                .collect(),
+        };
+        let kept_walks = walks.clone();
+        // With a known change set, files outside it are taken over without a look at the disk.
+        let only_changed = previous
+            .walks
+            .filter(|(w, _)| w.len() == specs.len())
+            .map(|(_, changed)| changed);
 
         let mut repos = Vec::new();
         let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
@@ -270,10 +352,16 @@ impl KnowledgeBase {
         let loaded: Vec<(usize, PathBuf, LoadedFile, bool)> = files
             .into_par_iter()
             .map(|(repo_idx, abs, rel)| {
+                if let Some(changed) = only_changed
+                    && !changed.contains(&abs)
+                    && let Some(prev) = previous.files.get(&abs)
+                {
+                    return (repo_idx, abs, prev.clone(), true);
+                }
                 let meta = std::fs::metadata(&abs).ok();
                 let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
                 let modified = meta.as_ref().and_then(|m| m.modified().ok());
-                if let Some(prev) = previous.get(&abs)
+                if let Some(prev) = previous.files.get(&abs)
                     && prev.len == len
                     && prev.modified == modified
                     && modified.is_some()
@@ -350,14 +438,36 @@ impl KnowledgeBase {
         let known_ids: HashSet<String> = patterns.keys().cloned().collect();
         let pattern_root = config.patterns.path.clone();
         let ctx = RefContext::new(&config.patterns.publication, &pattern_root, &known_ids);
-        let candidates: Vec<(DocId, Vec<Candidate>)> = docs
+        let ids_hash = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            patterns.keys().for_each(|k| k.hash(&mut h));
+            h.finish()
+        };
+        let reusable = previous.refs.filter(|r| r.ids_hash == ids_hash);
+        let candidates: Vec<(DocId, Arc<Vec<Candidate>>)> = docs
             .par_iter()
             .enumerate()
-            .map(|(id, doc)| (id, refs::extract(doc, &ctx)))
+            .map(|(id, doc)| {
+                if let Some((d, c)) = reusable.and_then(|r| r.by_path.get(&doc.abs_path))
+                    && Arc::ptr_eq(d, doc)
+                {
+                    return (id, Arc::clone(c));
+                }
+                (id, Arc::new(refs::extract(doc, &ctx)))
+            })
             .collect();
+        let mut ref_cache = RefCache {
+            ids_hash,
+            by_path: HashMap::with_capacity(candidates.len()),
+        };
         let mut all_refs = Vec::new();
         for (from, cands) in candidates {
-            for c in cands {
+            ref_cache.by_path.insert(
+                docs[from].abs_path.clone(),
+                (Arc::clone(&docs[from]), Arc::clone(&cands)),
+            );
+            for c in cands.iter().cloned() {
                 let (target, wanted) = resolve(&repos[0], &patterns, &c.want);
                 // A pattern repo doc linking itself (edit links) is not a reference.
                 if target == (Target::Doc { id: from }) {
@@ -397,6 +507,8 @@ impl KnowledgeBase {
             refs_to,
             problems,
             cache,
+            walks: kept_walks,
+            ref_cache,
             suggest_index: std::sync::OnceLock::new(),
             roots: std::sync::OnceLock::new(),
             repo_names: std::sync::OnceLock::new(),
@@ -908,6 +1020,97 @@ mod refresh_tests {
         // The old snapshot is untouched.
         assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
         assert!(kb2.contract("cf").unwrap().contract().is_some());
+    }
+
+    /// Everything a reader of the KB can observe, for comparing two builds.
+    fn observable(kb: &KnowledgeBase) -> String {
+        let docs: Vec<String> = kb
+            .docs
+            .iter()
+            .map(|d| format!("{} {:?} {}", d.abs_path.display(), d.pattern_id, d.title))
+            .collect();
+        let refs: Vec<String> = kb
+            .refs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{} {} {:?}",
+                    kb.docs[r.from].abs_path.display(),
+                    r.line,
+                    r.raw,
+                    r.doc().map(|d| kb.docs[d].abs_path.clone())
+                )
+            })
+            .collect();
+        let files: Vec<_> = kb.repos.iter().map(|r| (&r.files, &r.dirs)).collect();
+        format!("{docs:#?}\n{refs:#?}\n{files:?}\n{:?}", kb.problems)
+    }
+
+    #[test]
+    fn refresh_changed_looks_only_at_the_changed_files_and_builds_what_refresh_builds() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(
+            r,
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+        );
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        write(r, "netstack/docs/b-pattern.md", "# B\n");
+        write(r, "netstack/docs/run.sh", "echo\n");
+        write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
+        write(
+            r,
+            "cf/docs/y.md",
+            "# Y\n\nSee <https://n.org/docs/b-pattern/>.\n",
+        );
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = kb.docs[kb.find("cf", "docs/x.md").unwrap()]
+            .abs_path
+            .clone();
+
+        // An edit in place: one file read, no walk, the same KB a full refresh builds.
+        write(r, "cf/docs/x.md", "# X\n\nper netstack b-pattern, edited\n");
+        let fast = kb.refresh_changed(std::slice::from_ref(&x)).unwrap();
+        let t = fast.timings();
+        assert_eq!((t.files_read, t.files_reused), (1, 3), "{t:?}");
+        assert_eq!(observable(&fast), observable(&kb.refresh().unwrap()));
+        assert_eq!(fast.followers(fast.pattern("b-pattern").unwrap()).len(), 2);
+        // References of the unchanged docs were reused, not extracted again.
+        let y = fast.find("cf", "docs/y.md").unwrap();
+        assert!(Arc::ptr_eq(
+            &fast.ref_cache.by_path[&fast.docs[y].abs_path].1,
+            &kb.ref_cache.by_path[&kb.docs[y].abs_path].1
+        ));
+
+        // A new file is not something the old walk saw: full refresh, and it is found.
+        write(r, "netstack/docs/c-pattern.md", "# C\n");
+        let added = fast
+            .refresh_changed(&[r.join("netstack/docs/c-pattern.md")])
+            .unwrap();
+        assert!(added.pattern("c-pattern").is_some());
+        assert_eq!(observable(&added), observable(&fast.refresh().unwrap()));
+
+        // A deleted file, likewise.
+        std::fs::remove_file(r.join("netstack/docs/a-pattern.md")).unwrap();
+        let removed = added
+            .refresh_changed(&[r.join("netstack/docs/a-pattern.md")])
+            .unwrap();
+        assert!(removed.pattern("a-pattern").is_none());
+        assert_eq!(observable(&removed), observable(&added.refresh().unwrap()));
+
+        // A new ignore rule changes what the walk sees: full refresh.
+        write(r, "cf/.gitignore", "docs/y.md\n");
+        let ignored = removed.refresh_changed(&[r.join("cf/.gitignore")]).unwrap();
+        assert!(ignored.find("cf", "docs/y.md").is_none());
+
+        // A changed non-markdown file the walk knew: no walk, nothing re-read.
+        write(r, "netstack/docs/run.sh", "echo changed\n");
+        let script = ignored
+            .refresh_changed(&[r.join("netstack/docs/run.sh")])
+            .unwrap();
+        assert_eq!(script.timings().files_read, 0);
+        assert_eq!(observable(&script), observable(&ignored.refresh().unwrap()));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use crate::problem::{Problem, ProblemKind, Severity};
 
 /// What a walk of one repo found.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Walk {
     /// Markdown files: absolute path and path relative to the repo root (`/`-separated).
     pub markdown: Vec<(PathBuf, String)>,

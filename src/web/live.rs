@@ -1,5 +1,5 @@
 //! Live reload: a debounced file watcher over the KB's repos and its `netstack.toml`.
-//! A changed doc, contract or asset → [`KnowledgeBase::refresh`] (re-reads only changed
+//! A changed doc, contract or asset → [`KnowledgeBase::refresh_changed`] (looks at only the changed
 //! files) → swap the snapshot → tell browsers over server-sent events. A changed config →
 //! full reload; when the new config is invalid the old KB stays and every page shows why.
 
@@ -168,8 +168,9 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
             let current = state.snapshot().kb.clone();
             let dir = config.root.clone();
             let reload_pool = Arc::clone(&pool);
+            let changed = paths.clone();
             let outcome = tokio::task::spawn_blocking(move || {
-                reload_pool.install(|| reload(&current, &dir, config_changed))
+                reload_pool.install(|| reload(&current, &dir, config_changed, &changed))
             })
             .await;
             let Ok((kb, error)) = outcome else {
@@ -230,12 +231,14 @@ fn retire(old: Arc<Snapshot>) {
     });
 }
 
-/// Build the next KB: a refresh of the current one, or (after a config change) a full load.
-/// Returns the KB to serve (if any) and the error to show (if any).
+/// Build the next KB: a refresh of the current one that looks only at the changed paths, or
+/// (after a config change) a full load. Returns the KB to serve (if any) and the error to show
+/// (if any).
 pub(super) fn reload(
     current: &KnowledgeBase,
     dir: &Path,
     config_changed: bool,
+    changed: &[PathBuf],
 ) -> (Option<KnowledgeBase>, Option<String>) {
     let mut config_error = None;
     if config_changed {
@@ -248,7 +251,12 @@ pub(super) fn reload(
         }
     }
     // Keep the docs current even while the config is broken.
-    match current.refresh() {
+    let refreshed = if config_changed {
+        current.refresh()
+    } else {
+        current.refresh_changed(changed)
+    };
+    match refreshed {
         Ok(kb) => (Some(kb), config_error),
         Err(e) => (None, Some(config_error.unwrap_or_else(|| e.to_string()))),
     }

@@ -624,7 +624,7 @@ async fn a_failed_reload_keeps_the_old_kb_and_says_why() {
         &[("netstack/docs/a-pattern.md", "# Alpha two\n")],
     );
     let current = state.snapshot().kb.clone();
-    let (kb, err) = super::live::reload(&current, dir.path(), true);
+    let (kb, err) = super::live::reload(&current, dir.path(), true, &[]);
     let err = err.expect("config error reported");
     assert!(err.contains("netstack.toml"), "{err}");
     let _ = state.publish_with(Arc::new(kb.expect("docs still refreshed")), Some(err));
@@ -635,7 +635,7 @@ async fn a_failed_reload_keeps_the_old_kb_and_says_why() {
 
     std::fs::write(dir.path().join("netstack.toml"), TOML).unwrap();
     let current = state.snapshot().kb.clone();
-    let (kb, err) = super::live::reload(&current, dir.path(), true);
+    let (kb, err) = super::live::reload(&current, dir.path(), true, &[]);
     assert!(err.is_none());
     let _ = state.publish_with(Arc::new(kb.unwrap()), None);
     assert!(!get(&app, "/").await.body.contains("Reload failed"));
