@@ -154,11 +154,14 @@ awk -v a="$NS" -v b="$NG" 'BEGIN {printf "median: netstack %.0f req/s, nginx %.0
     cp "$WORK/site.bak" "$f2"
 ) &
 CHURN_PID=$!
+LOG_BEFORE=$(wc -l <"$WORK/serve.log")
 run netstack-under-change "http://127.0.0.1:$NS_PORT$PAGE"
 wait "$CHURN_PID" || true
 CHURN_PID=""
-echo "reloads during the run: $(grep -c ' reloaded' "$WORK/serve.log" || true)"
-echo "5xx in the request log: $(grep -cE 'status=5[0-9][0-9]' "$WORK/serve.log" || true)"
+echo "reloads during the run: $(tail -n +"$((LOG_BEFORE + 1))" "$WORK/serve.log" | grep -c ' reloaded' || true)"
+echo "5xx in the request log during the run: $(tail -n +"$((LOG_BEFORE + 1))" "$WORK/serve.log" | grep -cE 'status=5[0-9][0-9]' || true)"
+# Before the runs, /api/search answers 503 ("still being built") while the index is built.
+echo "5xx in the whole request log: $(grep -cE 'status=5[0-9][0-9]' "$WORK/serve.log" || true) ($(grep -cE 'status=503 .*path=/api/search' "$WORK/serve.log" || true) of them 503 from /api/search while the search index was being built)"
 
 # SIGTERM to netstack itself (the child of /usr/bin/time): a clean shutdown.
 kill $(pgrep -P "$NS_PID")
