@@ -125,6 +125,21 @@ fn bundled_kb_reports_its_deliberate_problems_and_little_else() {
             .contains("uptime-probe-pattern")
     );
     assert!(mon["pattern"].is_null() && mon["similarity"].is_null());
+    // The reference itself on line 6, not the whole line.
+    let line6 = std::fs::read_to_string(kb.join("sl/docs/monitoring.md"))
+        .unwrap()
+        .lines()
+        .nth(5)
+        .unwrap()
+        .to_string();
+    let (a, b) = (
+        mon["column"].as_u64().unwrap() as usize,
+        mon["end_column"].as_u64().unwrap() as usize,
+    );
+    assert_eq!(
+        &line6[a - 1..b],
+        "https://netstack.org/docs/ops/monitor/uptime-probe-pattern/"
+    );
     let vals = find("missing-values", "docs/certificates.md");
     assert!(vals["message"].as_str().unwrap().contains("acme_contact"));
     assert_eq!(vals["severity"], "warning");

@@ -504,10 +504,10 @@ fn human(
             .map(|b| String::from_utf8_lossy(&b).into_owned());
         let title = level.primary_title(f.message.as_str()).id(f.rule.id());
         let mut groups: Vec<Group<'_>> = Vec::new();
-        match source
-            .as_deref()
-            .and_then(|s| span(s, f.line, f.end_line).map(|sp| (s, sp)))
-        {
+        match source.as_deref().and_then(|s| {
+            let cols = f.columns.map(|c| c.bytes);
+            span(s, f.line, f.end_line, cols).map(|sp| (s, sp))
+        }) {
             Some((_, (lines, range))) => {
                 let label = match f.rule {
                     Rule::DuplicateContent => "copied",
@@ -575,8 +575,14 @@ fn src_line_start(f: &Finding) -> usize {
 }
 
 /// The source lines around a finding (one line of context before) and the byte range of
-/// the finding's lines within them.
-fn span(src: &str, line: u32, end: u32) -> Option<(String, std::ops::Range<usize>)> {
+/// the finding's lines within them, narrowed to `columns` (byte offsets within the first
+/// line) when the finding points at text on its line.
+fn span(
+    src: &str,
+    line: u32,
+    end: u32,
+    columns: Option<(usize, usize)>,
+) -> Option<(String, std::ops::Range<usize>)> {
     let first = line.saturating_sub(1).max(1);
     let lines: Vec<&str> = src.lines().collect();
     if line as usize > lines.len() || line == 0 {
@@ -595,6 +601,14 @@ fn span(src: &str, line: u32, end: u32) -> Option<(String, std::ops::Range<usize
             stop = text.len();
         }
         text.push('\n');
+    }
+    if let Some((a, b)) = columns
+        && a < b
+        && start + b <= stop
+        && text.is_char_boundary(start + a)
+        && text.is_char_boundary(start + b)
+    {
+        return Some((text, start + a..start + b));
     }
     // Point at the first non-blank character of the first line.
     let lead = text[start..stop]

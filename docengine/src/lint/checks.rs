@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 
-use super::finding::{Finding, PatternRef};
+use super::finding::{Columns, Finding, PatternRef};
 use super::rule::Rule;
 use crate::config::normalize;
 use crate::contract::ContractStatus;
@@ -37,6 +37,14 @@ fn new(
         key,
     );
     f.abs_path = Some(doc.abs_path.clone());
+    // Findings about a link target or a pattern id point at it on the line.
+    if matches!(rule, Rule::BrokenLink | Rule::UnknownPattern) && line == end {
+        f.columns = doc
+            .source
+            .lines()
+            .nth(line.saturating_sub(1) as usize)
+            .and_then(|l| Columns::find(l, &f.key));
+    }
     f
 }
 

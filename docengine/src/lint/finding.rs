@@ -44,6 +44,10 @@ pub struct Finding {
     pub line: u32,
     /// Last line (inclusive; equal to `line` for one-line findings).
     pub end_line: u32,
+    /// Where on the line a one-line finding points, when it is about a piece of text there
+    /// (a link target, a pattern id): serialized as `column` and `end_column`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub columns: Option<Columns>,
     /// What is wrong, in one or two sentences.
     pub message: String,
     /// The pattern-repo doc involved (copied, followed, or linked), if any.
@@ -65,6 +69,44 @@ pub struct Finding {
     /// The content the fingerprint is computed from (set by rules, consumed by the linter).
     #[serde(skip)]
     pub(crate) key: String,
+}
+
+/// The columns of a piece of text on one line, in the units each output needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Columns {
+    /// 1-based column of the first character (counted in characters).
+    #[serde(rename = "column")]
+    pub start: u32,
+    /// 1-based column of the last character (inclusive).
+    #[serde(rename = "end_column")]
+    pub end: u32,
+    /// 1-based start and exclusive end in UTF-16 code units (SARIF's default column kind).
+    #[serde(skip)]
+    pub utf16: (u32, u32),
+    /// Byte offsets within the line (start inclusive, end exclusive).
+    #[serde(skip)]
+    pub bytes: (usize, usize),
+}
+
+impl Columns {
+    /// The first occurrence of `needle` on `line`, or `None` when it is not there verbatim.
+    pub fn find(line: &str, needle: &str) -> Option<Columns> {
+        let needle = needle.trim();
+        if needle.is_empty() {
+            return None;
+        }
+        let at = line.find(needle)?;
+        let before = &line[..at];
+        let text = &line[at..at + needle.len()];
+        let start = before.chars().count() as u32 + 1;
+        let u16_start = before.encode_utf16().count() as u32 + 1;
+        Some(Columns {
+            start,
+            end: start + text.chars().count() as u32 - 1,
+            utf16: (u16_start, u16_start + text.encode_utf16().count() as u32),
+            bytes: (at, at + needle.len()),
+        })
+    }
 }
 
 impl Finding {
@@ -90,6 +132,7 @@ impl Finding {
             path: path.to_string(),
             line: line.max(1),
             end_line: end_line.max(line).max(1),
+            columns: None,
             message: message.into(),
             pattern: None,
             similarity: None,
@@ -129,6 +172,22 @@ pub(crate) fn assign_fingerprints(findings: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_serialize_as_column_and_end_column_only_when_known() {
+        let mut x = f(3, "k");
+        let v = serde_json::to_value(&x).unwrap();
+        assert!(v.get("column").is_none() && v.get("end_column").is_none());
+        x.columns = Columns::find("see [it](./gone.md) now", "./gone.md");
+        let v = serde_json::to_value(&x).unwrap();
+        assert_eq!(
+            (v["column"].as_u64(), v["end_column"].as_u64()),
+            (Some(10), Some(18))
+        );
+        assert_eq!(x.columns.unwrap().bytes, (9, 18));
+        assert!(Columns::find("nothing here", "./gone.md").is_none());
+        assert!(Columns::find("anything", "  ").is_none());
+    }
 
     fn f(line: u32, key: &str) -> Finding {
         Finding::new(

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use baseline::Baseline;
-pub use finding::{Finding, PatternRef};
+pub use finding::{Columns, Finding, PatternRef};
 pub use rule::{Rule, RuleInfo, Scope};
 
 use crate::config::LintConfig;

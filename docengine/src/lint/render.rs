@@ -77,7 +77,7 @@ pub fn sarif(report: &Report, settings: &Settings) -> String {
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri_path(&f.path), "uriBaseId": base_of(&f.repo) },
-                        "region": { "startLine": f.line, "endLine": f.end_line },
+                        "region": region(f),
                     }
                 }],
                 "partialFingerprints": { "netstackFingerprint/v1": f.fingerprint },
@@ -169,6 +169,16 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// A finding's SARIF region: its lines, and its columns when it points at text on a line.
+fn region(f: &Finding) -> Value {
+    let mut r = json!({ "startLine": f.line, "endLine": f.end_line });
+    if let Some(c) = &f.columns {
+        r["startColumn"] = json!(c.utf16.0);
+        r["endColumn"] = json!(c.utf16.1);
+    }
+    r
+}
+
 /// GitHub workflow commands (`::error file=…,line=…::message`), one per finding. `path`
 /// gives the file as GitHub should see it (relative to the workspace).
 pub fn github(findings: &[Finding], path: impl Fn(&Finding) -> String) -> String {
@@ -183,9 +193,13 @@ pub fn github(findings: &[Finding], path: impl Fn(&Finding) -> String) -> String
             Some(site) => format!("netstack {} ({site})", f.rule.id()),
             None => format!("netstack {}", f.rule.id()),
         };
+        let columns = f
+            .columns
+            .map(|c| format!(",col={},endColumn={}", c.start, c.end))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "::{cmd} file={},line={},endLine={},title={}::{}",
+            "::{cmd} file={},line={},endLine={}{columns},title={}::{}",
             escape_property(&path(f)),
             f.line,
             f.end_line,
@@ -276,6 +290,7 @@ pub fn markdown_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lint::Columns;
 
     fn finding() -> Finding {
         let mut f = Finding::new(
@@ -300,6 +315,47 @@ mod tests {
             out,
             "::error file=docs/net work.md,line=3,endLine=4,title=netstack broken-link (cf)::`a,b` is: broken%0Areally%0Afix 100%25\n"
         );
+    }
+
+    #[test]
+    fn columns_reach_github_and_sarif_in_their_own_units() {
+        let mut f = Finding::new(
+            Rule::UnknownPattern,
+            Some("cf"),
+            "cf",
+            "d.md",
+            2,
+            2,
+            "m",
+            "f",
+            "k",
+        );
+        // Characters before x-pattern: 20 (the emoji is one), UTF-16 units: 21.
+        f.columns = Columns::find("Über 😀 per netstack x-pattern", "x-pattern");
+        let c = f.columns.unwrap();
+        assert_eq!((c.start, c.end), (21, 29));
+        assert_eq!(c.utf16, (22, 31), "the emoji is two UTF-16 units");
+        let gh = github(std::slice::from_ref(&f), |f| f.path.clone());
+        assert!(
+            gh.contains(",line=2,endLine=2,col=21,endColumn=29,"),
+            "{gh}"
+        );
+        let report = Report {
+            findings: vec![f],
+            ..Default::default()
+        };
+        let v: Value = serde_json::from_str(&sarif(&report, &Settings::default())).unwrap();
+        let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startColumn"], 22);
+        assert_eq!(region["endColumn"], 31);
+        // Without columns the region is lines only.
+        let report = Report {
+            findings: vec![finding()],
+            ..Default::default()
+        };
+        let v: Value = serde_json::from_str(&sarif(&report, &Settings::default())).unwrap();
+        let region = &v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        assert!(region.get("startColumn").is_none());
     }
 
     #[test]
