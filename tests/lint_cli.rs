@@ -284,6 +284,54 @@ fn ci_checkout_with_patterns_and_no_netstack_toml() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+
+    // The pattern repo cloned into the site checkout: only the site's own docs are linted.
+    copy_dir(&kb.join("netstack"), &work.join("site/vendor/netstack"));
+    let inside = netstack()
+        .current_dir(work.join("site"))
+        .args(["lint", "--patterns", "vendor/netstack", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(inside.status.code(), Some(1));
+    let g: Vec<Value> = serde_json::from_slice(&inside.stdout).unwrap();
+    let paths = |v: &[Value]| {
+        let mut p: Vec<String> = v.iter().map(|f| f["path"].to_string()).collect();
+        p.sort();
+        p
+    };
+    assert_eq!(
+        paths(&g),
+        paths(&f),
+        "same findings as with the pattern repo beside it"
+    );
+
+    // The pattern repo itself, a folder inside it, or a KB folder holding it: not a site.
+    for (dir, path, says) in [
+        (work.join("site"), "vendor/netstack", "is the pattern repo"),
+        (
+            work.join("site"),
+            "vendor/netstack/docs",
+            "is inside the pattern repo",
+        ),
+        (kb.clone(), ".", "is a knowledge base folder"),
+    ] {
+        let out = netstack()
+            .current_dir(&dir)
+            .args(["lint", path, "--patterns"])
+            .arg(if dir == kb {
+                "netstack"
+            } else {
+                "vendor/netstack"
+            })
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{path}: {err}");
+        assert!(
+            err.contains(says) && err.contains("--patterns-only"),
+            "{err}"
+        );
+    }
 }
 
 #[test]

@@ -452,6 +452,7 @@ impl Config {
         let mut sites: Vec<SiteConfig> = Vec::new();
         for (name, site_path) in &opts.sites {
             let abs = normalize(&root.join(site_path));
+            check_site_path(&path, &abs, &site_path.display().to_string())?;
             let name = name.clone().unwrap_or_else(|| {
                 abs.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -572,6 +573,28 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
+}
+
+/// Refuse a site checkout that is the pattern repo, lies inside it, or is a KB folder holding
+/// it: linting that as a site would report the pattern repo as copying itself. (A site checkout
+/// with the pattern repo cloned into it, the CI case, is fine: the walk skips nested repos.)
+/// `shown` is the path as the user typed it.
+pub fn check_site_path(pattern_repo: &Path, site: &Path, shown: &str) -> Result<()> {
+    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| normalize(&absolute(p)));
+    let (patterns, site) = (canon(pattern_repo), canon(site));
+    let what = if site == patterns {
+        "is the pattern repo"
+    } else if site.starts_with(&patterns) {
+        "is inside the pattern repo"
+    } else if patterns.starts_with(&site) && site.join(CONFIG_FILE).is_file() {
+        "is a knowledge base folder (it has a netstack.toml) holding the pattern repo"
+    } else {
+        return Ok(());
+    };
+    Err(Error::Invalid(format!(
+        "{shown} {what} ({}): name site repo checkouts to lint them; `netstack lint --patterns-only` lints the pattern repo, and `netstack lint` without paths in a KB folder lints every site of its netstack.toml",
+        patterns.display()
+    )))
 }
 
 /// Make a path absolute against the current directory without touching the file system.

@@ -288,10 +288,17 @@ impl KnowledgeBase {
         }
         let walks: Vec<Option<source::Walk>> = match previous.walks {
             Some((walks, _)) if walks.len() == specs.len() => walks.to_vec(),
-            _ => specs
-                .par_iter()
-                .map(|(_, _, root, _, _)| root.is_dir().then(|| source::walk(root, &display)))
-                .collect(),
+            _ => {
+                let roots: Vec<PathBuf> = specs.iter().map(|s| s.2.clone()).collect();
+                specs
+                    .par_iter()
+                    .map(|(_, _, root, _, _)| {
+                        root.is_dir().then(|| {
+                            source::walk(root, &source::nested_roots(root, &roots), &display)
+                        })
+                    })
+                    .collect()
+            }
         };
         let kept_walks = walks.clone();
         // With a known change set, files outside it are taken over without a look at the disk.

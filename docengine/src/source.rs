@@ -29,8 +29,23 @@ pub fn is_markdown(name: &str) -> bool {
 /// The contract file at a site repo's root.
 pub const CONTRACT_FILE: &str = ".wip-contract.md";
 
-/// Walk a repo. `display` turns an absolute path into the path shown in problems.
-pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
+/// The other repo roots that lie inside `root` (a pattern repo cloned into a site checkout
+/// for CI, sites kept in one folder): a walk of `root` skips them, so no file belongs to two
+/// repos.
+pub fn nested_roots(root: &Path, all_roots: &[PathBuf]) -> Vec<PathBuf> {
+    let Ok(root) = root.canonicalize() else {
+        return Vec::new();
+    };
+    all_roots
+        .iter()
+        .filter_map(|r| r.canonicalize().ok())
+        .filter(|r| r != &root && r.starts_with(&root))
+        .collect()
+}
+
+/// Walk a repo, skipping the folders in `nested` (see [`nested_roots`]). `display` turns an
+/// absolute path into the path shown in problems.
+pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
     let mut out = Walk::default();
     let canonical_root = match root.canonicalize() {
         Ok(p) => p,
@@ -46,7 +61,7 @@ pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
         }
     };
     let escaped: Arc<Mutex<Vec<(PathBuf, String)>>> = Arc::default();
-    let walker = builder(root, canonical_root, Arc::clone(&escaped))
+    let walker = builder(root, canonical_root, nested, Arc::clone(&escaped))
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
 
@@ -101,8 +116,10 @@ pub fn walk(root: &Path, display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
 fn builder(
     root: &Path,
     canonical_root: PathBuf,
+    nested: &[PathBuf],
     escaped: Arc<Mutex<Vec<(PathBuf, String)>>>,
 ) -> ignore::WalkBuilder {
+    let nested: Vec<PathBuf> = nested.to_vec();
     let mut b = ignore::WalkBuilder::new(root);
     b.hidden(false)
         .parents(false)
@@ -117,6 +134,15 @@ fn builder(
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if e.depth() > 0 && name.starts_with('.') && (is_dir || name != CONTRACT_FILE) {
                 // .git, .netstack, .github, editor folders, dotfiles: not docs.
+                return false;
+            }
+            // Another repo of the KB inside this one belongs to that repo.
+            if is_dir
+                && nested.iter().any(|n| n.file_name() == Some(e.file_name()))
+                && e.path()
+                    .canonicalize()
+                    .is_ok_and(|c| nested.contains(&c))
+            {
                 return false;
             }
             if e.path_is_symlink() {
@@ -159,12 +185,12 @@ pub struct MarkdownFile {
 /// The markdown files of a repo with their size and modification time — the same files
 /// [`walk`] finds, with nothing else collected (what the search index needs to see what
 /// changed). Unreadable entries are left out. Sequential: callers walk repos in parallel.
-pub fn markdown_files(root: &Path) -> Vec<MarkdownFile> {
+pub fn markdown_files(root: &Path, nested: &[PathBuf]) -> Vec<MarkdownFile> {
     let Ok(canonical_root) = root.canonicalize() else {
         return Vec::new();
     };
     let mut found = Vec::new();
-    for e in builder(root, canonical_root, Arc::default())
+    for e in builder(root, canonical_root, nested, Arc::default())
         .build()
         .filter_map(Result::ok)
     {
@@ -333,6 +359,35 @@ mod tests {
     }
 
     #[test]
+    fn a_repo_nested_in_another_belongs_to_the_inner_one_only() {
+        let d = tempfile::tempdir().unwrap();
+        let site = d.path().join("site");
+        let inner = site.join("vendor/netstack");
+        std::fs::create_dir_all(inner.join("docs")).unwrap();
+        std::fs::create_dir_all(site.join("docs")).unwrap();
+        std::fs::write(site.join("docs/a.md"), "# a").unwrap();
+        std::fs::write(inner.join("docs/p-pattern.md"), "# p").unwrap();
+        // A folder merely named like the nested repo is still walked.
+        std::fs::create_dir_all(site.join("docs/netstack")).unwrap();
+        std::fs::write(site.join("docs/netstack/b.md"), "# b").unwrap();
+        let roots = vec![inner.clone(), site.clone(), d.path().join("elsewhere")];
+        let nested = nested_roots(&site, &roots);
+        assert_eq!(nested, vec![inner.canonicalize().unwrap()]);
+        assert!(nested_roots(&inner, &roots).is_empty());
+        let w = walk(&site, &nested, &show);
+        let mut md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
+        md.sort();
+        assert_eq!(md, vec!["docs/a.md", "docs/netstack/b.md"]);
+        assert!(!w.dirs.contains("vendor/netstack"));
+        let mut fast: Vec<String> = markdown_files(&site, &nested)
+            .into_iter()
+            .map(|f| f.rel)
+            .collect();
+        fast.sort();
+        assert_eq!(fast, vec!["docs/a.md", "docs/netstack/b.md"]);
+    }
+
+    #[test]
     fn walk_respects_gitignore_and_skips_dot_dirs() {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
@@ -346,7 +401,7 @@ mod tests {
         std::fs::write(r.join("site/gen.md"), "# gen").unwrap();
         std::fs::write(r.join(".git/x.md"), "# x").unwrap();
         std::fs::write(r.join(CONTRACT_FILE), "# c").unwrap();
-        let w = walk(r, &show);
+        let w = walk(r, &[], &show);
         let md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
         assert_eq!(
             md,
@@ -368,7 +423,7 @@ mod tests {
         std::fs::write(r.join("docs/a.md"), "# a").unwrap();
         std::os::unix::fs::symlink(r.join("docs"), r.join("docs/loop")).unwrap();
         std::os::unix::fs::symlink(outside.path(), r.join("docs/out")).unwrap();
-        let w = walk(r, &show);
+        let w = walk(r, &[], &show);
         let md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
         assert_eq!(md, vec!["docs/a.md"]);
         let msgs: Vec<&str> = w.problems.iter().map(|p| p.message.as_str()).collect();
@@ -421,12 +476,12 @@ mod tests {
             std::fs::write(r.join(p), "x").unwrap();
         }
         std::fs::write(r.join(".gitignore"), "ignored/\n").unwrap();
-        let mut walked: Vec<String> = walk(r, &|p| p.display().to_string())
+        let mut walked: Vec<String> = walk(r, &[], &|p| p.display().to_string())
             .markdown
             .into_iter()
             .map(|(_, rel)| rel)
             .collect();
-        let mut fast: Vec<String> = markdown_files(r).into_iter().map(|f| f.rel).collect();
+        let mut fast: Vec<String> = markdown_files(r, &[]).into_iter().map(|f| f.rel).collect();
         walked.sort();
         fast.sort();
         assert_eq!(
@@ -434,6 +489,6 @@ mod tests {
             [".wip-contract.md", "docs/a.md", "docs/sub/b.markdown"]
         );
         assert_eq!(fast, walked);
-        assert!(markdown_files(&r.join("nope")).is_empty());
+        assert!(markdown_files(&r.join("nope"), &[]).is_empty());
     }
 }

@@ -330,17 +330,11 @@ pub fn collect(cli: &Cli, args: &Args) -> Result<Outcome> {
 /// Map PATH arguments to site names: a KB site's folder or name, else a new ad-hoc site.
 fn resolve_sites(config: &mut Config, paths: &[PathBuf]) -> Result<Vec<String>> {
     let canon = |p: &Path| p.canonicalize().ok();
-    let pattern_repo = canon(&config.patterns.path);
     let mut names = Vec::new();
     for p in paths {
         if p.is_dir() {
             let c = canon(p);
-            if c.is_some() && c == pattern_repo {
-                bail!(
-                    "{} is the pattern repo: use --patterns-only to lint it",
-                    p.display()
-                );
-            }
+            docengine::config::check_site_path(&config.patterns.path, p, &p.display().to_string())?;
             if let Some(site) = config
                 .sites
                 .iter()

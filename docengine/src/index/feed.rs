@@ -173,6 +173,7 @@ impl<'a> DiskFeed<'a> {
                 s.path.clone(),
             ));
         }
+        let roots: Vec<PathBuf> = specs.iter().map(|(_, r)| r.clone()).collect();
         let found: Vec<Vec<(Key, Found)>> = specs
             .par_iter()
             .enumerate()
@@ -180,7 +181,7 @@ impl<'a> DiskFeed<'a> {
                 if !root.is_dir() {
                     return Vec::new();
                 }
-                source::markdown_files(root)
+                source::markdown_files(root, &source::nested_roots(root, &roots))
                     .into_iter()
                     .map(|f| {
                         (
