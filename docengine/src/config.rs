@@ -353,9 +353,37 @@ impl Config {
                     format!("site `{site_name}` is listed twice: remove one `[[sites]]` entry"),
                 ));
             }
+            let site_path = normalize(&root.join(site.path.get_ref()));
+            let same = |a: &Path, b: &Path| {
+                a == b
+                    || a.canonicalize()
+                        .ok()
+                        .is_some_and(|c| Some(c) == b.canonicalize().ok())
+            };
+            if same(&site_path, &path) {
+                return Err(Error::config(
+                    file,
+                    at(site.path.span()),
+                    format!(
+                        "site `{site_name}`: path `{}` is the pattern repo's folder: point it at the site repo checkout",
+                        site.path.get_ref()
+                    ),
+                ));
+            }
+            if let Some(other) = sites.iter().find(|s| same(&s.path, &site_path)) {
+                return Err(Error::config(
+                    file,
+                    at(site.path.span()),
+                    format!(
+                        "site `{site_name}`: path `{}` is already the folder of site `{}`: each site needs its own checkout",
+                        site.path.get_ref(),
+                        other.name
+                    ),
+                ));
+            }
             sites.push(SiteConfig {
                 name: site_name,
-                path: normalize(&root.join(site.path.get_ref())),
+                path: site_path,
                 configured_path: site.path.get_ref().clone(),
                 title: site.title.clone(),
                 line,
@@ -699,6 +727,22 @@ mod tests {
         let err = cfg.unwrap_err().to_string();
         assert!(err.contains("listed twice"), "{err}");
         assert!(err.contains(":7"), "{err}");
+    }
+
+    #[test]
+    fn a_site_path_must_be_its_own_checkout() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[[sites]]\nname = \"cf\"\npath = \"./netstack/\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("is the pattern repo's folder"), "{err}");
+        assert!(err.contains("netstack.toml:5"), "{err}");
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n[[sites]]\nname = \"sl\"\npath = \"./cf\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("already the folder of site `cf`"), "{err}");
+        assert!(err.contains("netstack.toml:8"), "{err}");
     }
 
     #[test]
