@@ -32,8 +32,50 @@ pub mod filters {
         Ok(Safe(out))
     }
 
+    /// A lint fix (short markdown): paragraphs of text with `ticks`, and paragraphs that are
+    /// a table or indented code (what to paste into the doc) kept as they are, in a `<pre>`.
+    pub fn fix<T: Display>(s: T, v: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        let text = s.to_string();
+        let mut out = String::with_capacity(text.len() + 32);
+        for (i, para) in text
+            .split("\n\n")
+            .filter(|p| !p.trim().is_empty())
+            .enumerate()
+        {
+            let verbatim = para
+                .lines()
+                .all(|l| l.trim_start().starts_with('|') || l.starts_with("    "));
+            if verbatim {
+                out.push_str("<pre class=\"fix-block\"><code>");
+                out.push_str(&docengine::render::escape(para.trim_matches('\n')));
+                out.push_str("</code></pre>");
+            } else {
+                if i > 0 {
+                    out.push_str("<br>");
+                }
+                let lines: Vec<String> = para
+                    .lines()
+                    .map(|l| ticks(l.trim(), v).map(|h| h.0))
+                    .collect::<askama::Result<_>>()?;
+                out.push_str(&lines.join("<br>"));
+            }
+        }
+        Ok(Safe(out))
+    }
+
     #[cfg(test)]
     mod tests {
+        #[test]
+        fn a_fix_keeps_its_table_as_a_block_and_escapes_everything() {
+            let f = |s: &str| super::fix(s, &()).unwrap().0;
+            assert_eq!(
+                f("Add them to `## Values`:\n\n| Key | Value |\n|---|---|\n| a<b | … |"),
+                "Add them to <code>## Values</code>:<pre class=\"fix-block\"><code>| Key | Value |\n|---|---|\n| a&lt;b | … |</code></pre>"
+            );
+            assert_eq!(f("one\ntwo <x>"), "one<br>two &lt;x&gt;");
+            assert_eq!(f("a\n\nb"), "a<br>b");
+        }
+
         #[test]
         fn backticks_become_code_and_the_rest_is_escaped() {
             let t = |s: &str| super::ticks(s, &()).unwrap().0;
