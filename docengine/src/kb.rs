@@ -301,11 +301,17 @@ impl KnowledgeBase {
             }
         };
         let kept_walks = walks.clone();
-        // With a known change set, files outside it are taken over without a look at the disk.
+        // With a known change set, files outside it are taken over without a look at the disk
+        // (except files reached through a symlink: their edits are reported under the target).
         let only_changed = previous
             .walks
             .filter(|(w, _)| w.len() == specs.len())
             .map(|(_, changed)| changed);
+        let linked: HashSet<&PathBuf> = kept_walks
+            .iter()
+            .flatten()
+            .flat_map(|w| w.linked.iter())
+            .collect();
 
         let mut repos = Vec::new();
         let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
@@ -361,6 +367,7 @@ impl KnowledgeBase {
             .map(|(repo_idx, abs, rel)| {
                 if let Some(changed) = only_changed
                     && !changed.contains(&abs)
+                    && !linked.contains(&abs)
                     && let Some(prev) = previous.files.get(&abs)
                 {
                     return (repo_idx, abs, prev.clone(), true);
@@ -1118,6 +1125,25 @@ mod refresh_tests {
             .unwrap();
         assert_eq!(script.timings().files_read, 0);
         assert_eq!(observable(&script), observable(&ignored.refresh().unwrap()));
+
+        // A doc reached through a symlink: the watcher reports the target, and the link's
+        // doc follows too.
+        #[cfg(unix)]
+        {
+            write(r, "cf/shared/real.md", "# Real\n\nfirst\n");
+            std::os::unix::fs::symlink(r.join("cf/shared"), r.join("cf/docs/linked")).unwrap();
+            let kb = script.refresh().unwrap();
+            let title = |kb: &KnowledgeBase| {
+                kb.doc(kb.find("cf", "docs/linked/real.md").unwrap())
+                    .title
+                    .clone()
+            };
+            assert_eq!(title(&kb), "Real");
+            write(r, "cf/shared/real.md", "# Renamed\n\nsecond, longer\n");
+            let next = kb.refresh_changed(&[r.join("cf/shared/real.md")]).unwrap();
+            assert_eq!(title(&next), "Renamed");
+            assert_eq!(observable(&next), observable(&kb.refresh().unwrap()));
+        }
     }
 
     #[test]

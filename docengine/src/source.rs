@@ -17,6 +17,9 @@ pub struct Walk {
     pub files: BTreeSet<String>,
     /// Every folder relative to the repo root (without the root itself).
     pub dirs: BTreeSet<String>,
+    /// Markdown files reached through a symlink (the file or a folder above it is a link): a
+    /// file watcher reports edits under the link's target, not under these paths.
+    pub linked: Vec<PathBuf>,
     pub problems: Vec<Problem>,
 }
 
@@ -65,6 +68,7 @@ pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String 
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
 
+    let mut linked_dirs: Vec<PathBuf> = Vec::new();
     for entry in walker {
         match entry {
             Ok(e) => {
@@ -77,11 +81,17 @@ pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String 
                 let rel = rel.to_string_lossy().replace('\\', "/");
                 let is_dir = e.file_type().is_some_and(|t| t.is_dir());
                 if is_dir {
+                    if e.path_is_symlink() {
+                        linked_dirs.push(e.path().to_path_buf());
+                    }
                     out.dirs.insert(rel);
                     continue;
                 }
                 let name = e.file_name().to_string_lossy();
                 if is_markdown(&name) {
+                    if e.path_is_symlink() || linked_dirs.iter().any(|d| e.path().starts_with(d)) {
+                        out.linked.push(e.path().to_path_buf());
+                    }
                     out.markdown.push((e.path().to_path_buf(), rel.clone()));
                 }
                 out.files.insert(rel);
