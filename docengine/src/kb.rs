@@ -996,15 +996,14 @@ mod refresh_tests {
         crate::testkit::write_files(root, &[(rel, text)]);
     }
 
+    /// A KB with the pattern repo `netstack` published at n.org and one site `cf`.
+    const ONE_SITE: &str = "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n";
+
     #[test]
     fn refresh_rereads_only_changed_files_and_sees_adds_and_deletes() {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
-        write(
-            r,
-            "netstack.toml",
-            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
-        );
+        write(r, "netstack.toml", ONE_SITE);
         write(r, "netstack/docs/a-pattern.md", "# A\n");
         write(r, "netstack/docs/b-pattern.md", "# B\n");
         write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
@@ -1064,11 +1063,7 @@ mod refresh_tests {
     fn refresh_changed_looks_only_at_the_changed_files_and_builds_what_refresh_builds() {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
-        write(
-            r,
-            "netstack.toml",
-            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
-        );
+        write(r, "netstack.toml", ONE_SITE);
         write(r, "netstack/docs/a-pattern.md", "# A\n");
         write(r, "netstack/docs/b-pattern.md", "# B\n");
         write(r, "netstack/docs/run.sh", "echo\n");
@@ -1150,11 +1145,7 @@ mod refresh_tests {
     fn resolve_link_covers_every_target_kind() {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
-        write(
-            r,
-            "netstack.toml",
-            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://n.org/\"]\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
-        );
+        write(r, "netstack.toml", ONE_SITE);
         write(r, "netstack/docs/lan/README.md", "# LAN\n\n## Steps\n");
         write(r, "netstack/docs/lan/v-pattern.md", "# V\n\n## Steps\n");
         write(r, "netstack/docs/tools/run.sh", "echo\n");
