@@ -184,6 +184,9 @@ fn finding_row(kb: &KnowledgeBase, f: &lint::Finding) -> FindingRow {
             .site
             .as_ref()
             .map(|_| format!("/recommend/finding?fp={}", f.fingerprint)),
+        source_url: kb
+            .find(&f.repo, &f.path)
+            .map(|d| format!("{}?source#L{}", routes::doc_url(kb, d), f.line)),
         suggestions: f
             .suggestions
             .iter()
@@ -1165,12 +1168,13 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
             } else {
                 NeedsLint::No
             };
+            let source = req.uri().query() == Some("source");
             cached(
                 &state,
                 &cache_key(req.uri()),
                 &headers,
                 lint,
-                move |st, snap, findings| render_route(st, snap, &route, findings),
+                move |st, snap, findings| render_route(st, snap, &route, findings, source),
             )
             .await
         }
@@ -1235,8 +1239,15 @@ pub fn words_of(path: &str) -> String {
     last.replace(['-', '_', '.'], " ").trim().to_string()
 }
 
-fn render_route(st: &AppState, snap: &Snapshot, route: &Route, lint: Option<&LintOutcome>) -> Html {
+fn render_route(
+    st: &AppState,
+    snap: &Snapshot,
+    route: &Route,
+    lint: Option<&LintOutcome>,
+    source: bool,
+) -> Html {
     match route {
+        Route::Doc(id) if source => source_page(st, snap, *id, lint),
         Route::Doc(id) => doc_page(st, snap, *id, lint),
         Route::Dir { repo, path } => dir_page(st, snap, *repo, path),
         Route::Site(site) => site_page(st, snap, site, lint),
@@ -1274,6 +1285,73 @@ fn crumbs(kb: &KnowledgeBase, repo: usize, path: &str, include_last: bool) -> Ve
 fn is_index(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     file == "readme.md" || file == "index.md"
+}
+
+/// `<doc>?source`: the markdown source with line numbers (`#L12` anchors) and the lines lint
+/// flags marked, so a finding's "line 12" lands on line 12.
+fn source_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome>) -> Html {
+    let kb = &snap.kb;
+    let doc = kb.doc(id);
+    let repo = kb.repo_index(doc);
+    let findings = doc_findings(kb, lint, &doc.repo, &doc.path);
+    let mut flags: HashMap<u32, (&'static str, Vec<&'static str>)> = HashMap::new();
+    let rank = |s: &str| match s {
+        "error" => 3,
+        "warning" => 2,
+        _ => 1,
+    };
+    if let Some(report) = lint.and_then(|l| l.report.as_ref().ok()) {
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.repo == doc.repo && f.path == doc.path)
+        {
+            for n in f.line..=f.end_line {
+                let e = flags.entry(n).or_insert((f.severity.as_str(), Vec::new()));
+                if rank(f.severity.as_str()) > rank(e.0) {
+                    e.0 = f.severity.as_str();
+                }
+                if !e.1.contains(&f.rule.id()) {
+                    e.1.push(f.rule.id());
+                }
+            }
+        }
+    }
+    let lines = doc
+        .source
+        .lines()
+        .enumerate()
+        .map(|(i, text)| {
+            let n = i as u32 + 1;
+            let flag = flags.get(&n);
+            SourceLine {
+                n,
+                text: text.to_string(),
+                flag: flag.map(|f| f.0),
+                note: flag.map(|f| f.1.join(", ")).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let doc_url = routes::doc_url(kb, id);
+    let nav = if doc.site.is_some() {
+        "sites"
+    } else {
+        "patterns"
+    };
+    let mut page_layout = layout(st, snap, &format!("{} (source)", doc.title), nav);
+    page_layout.lint_pending = lint.is_none();
+    let page = SourcePage {
+        layout: page_layout,
+        title: doc.title.clone(),
+        crumbs: crumbs(kb, repo, &doc.path, false),
+        raw_url: format!("{doc_url}?raw"),
+        doc_url,
+        path: kb.display_path(doc),
+        lines,
+        findings,
+        truncated: doc.truncated,
+    };
+    Html(StatusCode::OK, render_template(&page))
 }
 
 fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome>) -> Html {
@@ -1410,6 +1488,7 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
         summary: doc.summary.clone(),
         source: shown_path,
         raw_url: format!("{}?raw", routes::doc_url(kb, id)),
+        source_url: format!("{}?source", routes::doc_url(kb, id)),
         published: kb.published_url(doc),
         forge: doc
             .site

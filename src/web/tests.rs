@@ -251,6 +251,34 @@ async fn lint_findings_are_shown_where_they_are() {
         "doc page lacks its findings"
     );
     assert!(r.body.contains("switch-config.md"));
+
+    // "line 35" leads to line 35 of the source, marked as flagged.
+    let r = get(&app, "/lint?site=cf").await;
+    assert!(
+        r.body
+            .contains("href=\"/sites/cf/docs/network.md?source#L35\""),
+        "lint page lacks the link to the line"
+    );
+    let r = get(&app, "/sites/cf/docs/network.md?source").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let line = |n: u32| {
+        let at = r.body.find(&format!("<tr id=\"L{n}\"")).expect("line row");
+        r.body[at..at + r.body[at..].find("</tr>").unwrap()].to_string()
+    };
+    assert!(
+        line(35).contains("class=\"flagged sev-error\""),
+        "{}",
+        line(35)
+    );
+    assert!(line(35).contains("title=\"broken-link\""), "{}", line(35));
+    assert!(line(35).contains("[switch config](./switch-config.md)"));
+    assert!(!line(34).contains("flagged"));
+    assert!(
+        r.body.contains("href=\"/sites/cf/docs/network.md\""),
+        "back to the page"
+    );
+    let r = get(&app, "/sites/cf/docs/network.md").await;
+    assert!(r.body.contains("href=\"/sites/cf/docs/network.md?source\""));
 }
 
 #[tokio::test]
@@ -574,6 +602,7 @@ async fn hostile_markdown_cannot_run_script() {
         "/",
         "/coverage",
         "/problems",
+        "/sites/wf/docs/evil.md?source",
     ] {
         let r = get(&app, uri).await;
         assert_eq!(r.status, StatusCode::OK, "{uri}");

@@ -172,6 +172,36 @@ pub struct FindingRow {
     pub suggestions: Vec<Link>,
     /// The recommendation preview for this finding, when recommendations are available.
     pub recommend: Option<String>,
+    /// The doc's source with line numbers, at the finding's first line.
+    pub source_url: Option<String>,
+}
+
+/// A doc's markdown source with line numbers and the lines lint flags.
+#[derive(Template)]
+#[template(path = "source.html")]
+pub struct SourcePage {
+    pub layout: Layout,
+    pub title: String,
+    pub crumbs: Vec<Link>,
+    pub doc_url: String,
+    pub raw_url: String,
+    /// The file as shown (`cf/docs/backup.md`).
+    pub path: String,
+    pub lines: Vec<SourceLine>,
+    pub findings: Vec<FindingRow>,
+    /// Only the head of a huge file was loaded.
+    pub truncated: bool,
+}
+
+/// One numbered source line.
+#[derive(Debug, Clone)]
+pub struct SourceLine {
+    pub n: u32,
+    pub text: String,
+    /// The most severe finding covering this line.
+    pub flag: Option<&'static str>,
+    /// The rules of the findings covering it (tooltip).
+    pub note: String,
 }
 
 /// Findings of one file.
@@ -317,6 +347,8 @@ pub struct DocPage {
     pub source: String,
     /// The markdown source as plain text.
     pub raw_url: String,
+    /// The markdown source with line numbers.
+    pub source_url: String,
     pub published: Option<String>,
     pub forge: Option<String>,
     pub followers: Vec<FollowerRow>,
