@@ -3,7 +3,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{CONFIG_FILE, absolute};
+use crate::config::{CONFIG_FILE, Config, absolute};
 use crate::error::{Error, Result};
 use crate::publication;
 
@@ -136,6 +136,18 @@ pub fn init(opts: &InitOptions) -> Result<InitOutput> {
         );
     }
 
+    // What is written must load: the same checks `netstack check` makes (site names, a site
+    // that is the pattern repo or another site's folder…), reported against the options.
+    if let Err(e) = Config::parse(&t, &kb.join(CONFIG_FILE), &kb) {
+        let why = match e {
+            Error::Config { message, .. } => message,
+            other => other.to_string(),
+        };
+        return Err(Error::Invalid(format!(
+            "the config these options describe would not load: {why}; fix the --patterns or --site options"
+        )));
+    }
+
     Ok(InitOutput {
         path: kb.join(CONFIG_FILE),
         text: t,
@@ -165,7 +177,6 @@ pub fn rel_path(from: &Path, to: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
 
     #[test]
     fn rel_paths() {
@@ -204,6 +215,37 @@ mod tests {
             cfg.patterns.publication.published_url("docs/a.md").unwrap(),
             "https://netstack.org/docs/a/"
         );
+    }
+
+    #[test]
+    fn options_that_would_not_load_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path();
+        std::fs::create_dir_all(root.join("netstack/docs")).unwrap();
+        std::fs::create_dir_all(root.join("cf")).unwrap();
+        let with_sites = |sites: &[(&str, &str)]| {
+            init(&InitOptions {
+                kb_dir: root.to_path_buf(),
+                patterns: "netstack".into(),
+                sites: sites
+                    .iter()
+                    .map(|(n, p)| (n.to_string(), PathBuf::from(p)))
+                    .collect(),
+                ..Default::default()
+            })
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        let e = with_sites(&[("x", "netstack")]);
+        assert!(
+            e.contains("pattern repo's folder") && e.contains("--site"),
+            "{e}"
+        );
+        let e = with_sites(&[("cf", "cf"), ("sl", "./cf")]);
+        assert!(e.contains("already the folder of site `cf`"), "{e}");
+        let e = with_sites(&[("bad name", "cf")]);
+        assert!(e.contains("not usable"), "{e}");
     }
 
     #[test]
