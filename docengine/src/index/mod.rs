@@ -361,9 +361,17 @@ impl SearchIndex {
         let cur = self.current();
         for s in &q.sites {
             if !cur.repos.iter().any(|r| r == s) {
+                let (patterns, sites) = match cur.repos.split_first() {
+                    Some((p, s)) => (p.as_str(), s),
+                    None => ("", &[][..]),
+                };
+                let sites = if sites.is_empty() {
+                    "it has no sites".to_string()
+                } else {
+                    format!("the sites are {}", sites.join(", "))
+                };
                 return Err(Error::Invalid(format!(
-                    "no site `{s}` in this knowledge base: use one of {}",
-                    cur.repos.join(", ")
+                    "no site `{s}` in this knowledge base: {sites} (`{patterns}` selects the pattern repo)"
                 )));
             }
         }
