@@ -364,7 +364,11 @@ fn json_and_matrix_and_slack_are_valid_json_with_the_right_fields() {
 fn hostile_text_is_escaped_per_format() {
     let kb = kb();
     let mut req = ManualRequest::new("cf", "backup-cron-pattern");
-    req.note = Some("<script>alert(1)</script> & <@channel> | pipe".into());
+    req.note = Some(
+        "<script>alert(1)</script> & <@channel> | pipe `<b>code</b>` javascript:alert(2) \
+         see https://wiki.example.org/x?a=1&b=\"2\"."
+            .into(),
+    );
     req.set = vec![(
         "schedule".into(),
         "a | b <img src=x onerror=alert(1)>".into(),
@@ -378,7 +382,20 @@ fn hostile_text_is_escaped_per_format() {
         !html.contains("<script>") && !html.contains("<img"),
         "{html}"
     );
-    assert!(html.contains("&#60;script&#62;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    // Code spans and http(s) URLs become markup; nothing else does.
+    assert!(
+        html.contains("<code>&lt;b&gt;code&lt;/b&gt;</code>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"https://wiki.example.org/x?a=1&amp;b=\">https://wiki.example.org/x?a=1&amp;b=</a>&quot;2&quot;."),
+        "{html}"
+    );
+    assert!(!html.contains("href=\"javascript"), "{html}");
     let slack: serde_json::Value =
         serde_json::from_str(&recommend::render(&rec, None, Format::Slack, &e).unwrap()).unwrap();
     let text = slack["text"].as_str().unwrap();
