@@ -156,7 +156,7 @@ pub fn render(
             email(rec, r, env)
         }
         Format::Matrix => {
-            let body = text_body(rec).map_err(fail)?;
+            let body = text_body(rec, "reply in this room").map_err(fail)?;
             let html = MatrixTemplate { rec }.render().map_err(fail)?;
             let content = json!({
                 "msgtype": "m.text",
@@ -189,7 +189,8 @@ fn recipient_line(rec: &Recommendation, recipient: Option<&Recipient>) -> String
     }
 }
 
-fn text_body(rec: &Recommendation) -> askama::Result<String> {
+/// The plain-text body; `reply` says how to answer in the channel it goes to.
+fn text_body(rec: &Recommendation, reply: &'static str) -> askama::Result<String> {
     let name_w = rec
         .values
         .iter()
@@ -220,7 +221,12 @@ fn text_body(rec: &Recommendation) -> askama::Result<String> {
             line.trim_end().to_string()
         })
         .collect();
-    TextTemplate { rec, value_lines }.render()
+    TextTemplate {
+        rec,
+        value_lines,
+        reply,
+    }
+    .render()
 }
 
 fn email(rec: &Recommendation, r: &Recipient, env: &Envelope) -> Result<String> {
@@ -241,7 +247,8 @@ fn email(rec: &Recommendation, r: &Recipient, env: &Envelope) -> Result<String> 
             r.contact
         )));
     }
-    let body = text_body(rec).map_err(|e| Error::Invalid(format!("rendering email: {e}")))?;
+    let body = text_body(rec, "reply to this message")
+        .map_err(|e| Error::Invalid(format!("rendering email: {e}")))?;
     let from_addr = mime::address_of(&env.from);
     let domain = from_addr
         .rsplit_once('@')
@@ -365,6 +372,7 @@ struct IssueTemplate<'a> {
 struct TextTemplate<'a> {
     rec: &'a Recommendation,
     value_lines: Vec<String>,
+    reply: &'static str,
 }
 
 #[derive(Template)]
