@@ -94,6 +94,16 @@ const OPTIONS: Options = Options::ENABLE_TABLES
 
 static BARE_URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).unwrap());
+/// Byte ranges of the bare http(s) URLs in `text`, without trailing punctuation.
+fn bare_urls(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    BARE_URL.find_iter(text).map(|m| {
+        let url = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
+        (m.start(), m.start() + url.len())
+    })
+}
+
 static HTML_URL_ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)(\s(?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"#).unwrap()
 });
@@ -143,6 +153,35 @@ pub fn sanitize(html: &str) -> String {
 }
 
 /// Escape text for HTML (element content and quoted attribute values).
+/// Short prose (a message, a fix, a note) as HTML: escaped, paired `code spans` as `<code>`
+/// (an unpaired backtick stays as written), and with `link_urls` http(s) URLs as links.
+pub fn prose_html(text: &str, link_urls: bool) -> String {
+    let paired = text.matches('`').count() / 2 * 2;
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, part) in text.split('`').enumerate() {
+        if i % 2 == 1 && i < paired {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+            continue;
+        }
+        if i > paired {
+            out.push('`');
+        }
+        let mut last = 0;
+        if link_urls {
+            for (start, end) in bare_urls(part) {
+                out.push_str(&escape(&part[last..start]));
+                let url = escape(&part[start..end]);
+                out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+                last = end;
+            }
+        }
+        out.push_str(&escape(&part[last..]));
+    }
+    out
+}
+
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -551,10 +590,8 @@ fn linkify(
 ) -> String {
     // (start, end, how to show it)
     let mut found: Vec<(usize, usize, Shown)> = Vec::new();
-    for m in BARE_URL.find_iter(text) {
-        let url = m
-            .as_str()
-            .trim_end_matches(['.', ',', ';', ':', '!', '?', '*', '_']);
+    for (start, end) in bare_urls(text) {
+        let url = &text[start..end];
         let shown = show_link(kb, from, url, LinkType::Autolink);
         if let Some(reason) = &shown.broken {
             broken.push(BrokenLink {
@@ -563,7 +600,7 @@ fn linkify(
                 reason: reason.clone(),
             });
         }
-        found.push((m.start(), m.start() + url.len(), shown));
+        found.push((start, end, shown));
     }
     for mention in mentions
         .iter()
@@ -635,6 +672,22 @@ fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn prose_html_escapes_and_marks_code_and_links() {
+        assert_eq!(
+            super::prose_html("a `<b>` c `d", false),
+            "a <code>&lt;b&gt;</code> c `d"
+        );
+        assert_eq!(
+            super::prose_html("see https://x.org/a?b=1&c=2. javascript:alert(1)", true),
+            "see <a href=\"https://x.org/a?b=1&amp;c=2\">https://x.org/a?b=1&amp;c=2</a>. javascript:alert(1)"
+        );
+        assert_eq!(
+            super::prose_html("see https://x.org/", false),
+            "see https://x.org/"
+        );
+    }
+
     use super::*;
 
     fn kb_with(site_doc: &str) -> (tempfile::TempDir, KnowledgeBase) {

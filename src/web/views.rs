@@ -12,24 +12,7 @@ pub mod filters {
 
     /// Escape a message and show its `backtick spans` as code.
     pub fn ticks<T: Display>(s: T, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
-        let text = s.to_string();
-        let paired = text.matches('`').count() / 2 * 2;
-        let mut out = String::with_capacity(text.len() + 16);
-        for (i, part) in text.split('`').enumerate() {
-            let escaped = docengine::render::escape(part);
-            if i % 2 == 1 && i < paired {
-                out.push_str("<code>");
-                out.push_str(&escaped);
-                out.push_str("</code>");
-            } else {
-                if i > paired {
-                    // After an unmatched backtick: keep it as written.
-                    out.push('`');
-                }
-                out.push_str(&escaped);
-            }
-        }
-        Ok(Safe(out))
+        Ok(Safe(docengine::render::prose_html(&s.to_string(), false)))
     }
 
     /// A lint fix (short markdown): paragraphs of text with `ticks`, and paragraphs that are

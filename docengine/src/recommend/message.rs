@@ -425,45 +425,16 @@ mod filters {
         Ok(s.to_string().replace(['`', '\n'], "'").replace('|', "\\|"))
     }
 
-    /// HTML prose (Matrix `formatted_body`): escaped, paired `code spans` as `<code>`, and
-    /// http(s) URLs as links.
+    /// HTML prose (Matrix `formatted_body`): escaped, `code spans` as `<code>`, and http(s)
+    /// URLs as links.
     pub fn prose<T: Display>(
         s: T,
         _: &dyn askama::Values,
     ) -> askama::Result<askama::filters::Safe<String>> {
-        static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-            regex::Regex::new(r#"https?://[^\s<>"']*[^\s<>"'.,;:!?)\]]"#).expect("valid regex")
-        });
-        let esc = |t: &str| {
-            t.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-                .replace('"', "&quot;")
-                .replace('\'', "&#39;")
-        };
-        let text = s.to_string();
-        let paired = text.matches('`').count() / 2 * 2;
-        let mut out = String::with_capacity(text.len() + 32);
-        for (i, part) in text.split('`').enumerate() {
-            if i % 2 == 1 && i < paired {
-                out.push_str("<code>");
-                out.push_str(&esc(part));
-                out.push_str("</code>");
-                continue;
-            }
-            if i > paired {
-                out.push('`');
-            }
-            let mut last = 0;
-            for m in URL.find_iter(part) {
-                out.push_str(&esc(&part[last..m.start()]));
-                let url = esc(m.as_str());
-                out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
-                last = m.end();
-            }
-            out.push_str(&esc(&part[last..]));
-        }
-        Ok(askama::filters::Safe(out))
+        Ok(askama::filters::Safe(crate::render::prose_html(
+            &s.to_string(),
+            true,
+        )))
     }
 
     /// Slack mrkdwn: `&`, `<`, `>` are control characters.
