@@ -319,6 +319,12 @@ async fn recommendations_preview_from_a_pattern_or_a_finding() {
         "e-mail rendering"
     );
     assert!(
+        r.body.contains(
+            "(<a href=\"https://netstack.org/docs/ops/backup/backup-cron-pattern/#verification\">"
+        ),
+        "the verification section is a link"
+    );
+    assert!(
         r.body
             .contains("href=\"/docs/ops/backup/backup-cron-pattern/\"")
     );

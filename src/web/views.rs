@@ -15,6 +15,11 @@ pub mod filters {
         Ok(Safe(docengine::render::prose_html(&s.to_string(), false)))
     }
 
+    /// Like `ticks`, with http(s) URLs as links.
+    pub fn linked<T: Display>(s: T, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        Ok(Safe(docengine::render::prose_html(&s.to_string(), true)))
+    }
+
     /// A lint fix (short markdown): paragraphs of text with `ticks`, and paragraphs that are
     /// a table or indented code (what to paste into the doc) kept as they are, in a `<pre>`.
     pub fn fix<T: Display>(s: T, v: &dyn askama::Values) -> askama::Result<Safe<String>> {
