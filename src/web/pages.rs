@@ -154,7 +154,11 @@ fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
             Some(l) => format!("{}:{l}", p.path),
             None => p.path.clone(),
         },
-        url: p.doc.map(|d| routes::doc_url(kb, d)),
+        // At its line of the source when it has one.
+        url: p.doc.map(|d| match p.line {
+            Some(l) => format!("{}?source#L{l}", routes::doc_url(kb, d)),
+            None => routes::doc_url(kb, d),
+        }),
         message: p.message_with_hint(kb),
         site: p.site.clone(),
     }

@@ -209,6 +209,11 @@ async fn coverage_problems_and_health() {
     let r = get(&app, "/problems?site=sl").await;
     assert!(r.body.contains("sl/docs/monitoring.md"));
     assert!(!r.body.contains("netstack/docs/guides/writing-patterns.md"));
+    assert!(
+        r.body
+            .contains("href=\"/sites/sl/docs/monitoring.md?source#L6\""),
+        "a problem links its line"
+    );
     let r = get(&app, "/healthz").await;
     let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(v["status"], "ok");
