@@ -16,7 +16,7 @@ use docengine::lint;
 use docengine::recommend;
 use docengine::render;
 use docengine::routes::{self, Route};
-use docengine::{DocId, DocKind, KnowledgeBase};
+use docengine::{DocId, DocKind, KnowledgeBase, Severity};
 use serde::Deserialize;
 
 use super::assets;
@@ -200,22 +200,28 @@ fn finding_row(kb: &KnowledgeBase, f: &lint::Finding) -> FindingRow {
     }
 }
 
-/// Findings of one doc (by repo and repo-relative path).
+/// The lint findings of one doc (by repo and repo-relative path).
+fn findings_of<'a>(
+    lint: Option<&'a LintOutcome>,
+    repo: &'a str,
+    path: &'a str,
+) -> impl Iterator<Item = &'a lint::Finding> + 'a {
+    lint.and_then(|l| l.report.as_ref().ok())
+        .into_iter()
+        .flat_map(|r| r.findings.iter())
+        .filter(move |f| f.repo == repo && f.path == path)
+}
+
+/// Findings of one doc, as rows.
 fn doc_findings(
     kb: &KnowledgeBase,
     lint: Option<&LintOutcome>,
     repo: &str,
     path: &str,
 ) -> Vec<FindingRow> {
-    lint.and_then(|l| l.report.as_ref().ok())
-        .map(|r| {
-            r.findings
-                .iter()
-                .filter(|f| f.repo == repo && f.path == path)
-                .map(|f| finding_row(kb, f))
-                .collect()
-        })
-        .unwrap_or_default()
+    findings_of(lint, repo, path)
+        .map(|f| finding_row(kb, f))
+        .collect()
 }
 
 fn category_url(kb: &KnowledgeBase, category: &str) -> String {
@@ -722,27 +728,25 @@ pub async fn lint_page(
             page.fails = report.fails(outcome.fail_on);
             let site = q.site.filter(|s| !s.is_empty());
             let rule = q.rule.as_deref().and_then(lint::Rule::from_id);
-            let severity: Option<docengine::Severity> =
-                q.severity.as_deref().and_then(|s| s.parse().ok());
+            let severity: Option<Severity> = q.severity.as_deref().and_then(|s| s.parse().ok());
             let repo_name = |f: &lint::Finding| f.site.clone().unwrap_or_else(|| f.repo.clone());
-            let url_with =
-                |s: Option<&str>, r: Option<lint::Rule>, v: Option<docengine::Severity>| {
-                    let mut parts = Vec::new();
-                    if let Some(s) = s {
-                        parts.push(format!("site={}", routes::encode_query(s)));
-                    }
-                    if let Some(r) = r {
-                        parts.push(format!("rule={}", r.id()));
-                    }
-                    if let Some(v) = v {
-                        parts.push(format!("severity={}", v.as_str()));
-                    }
-                    if parts.is_empty() {
-                        "/lint".to_string()
-                    } else {
-                        format!("/lint?{}", parts.join("&"))
-                    }
-                };
+            let url_with = |s: Option<&str>, r: Option<lint::Rule>, v: Option<Severity>| {
+                let mut parts = Vec::new();
+                if let Some(s) = s {
+                    parts.push(format!("site={}", routes::encode_query(s)));
+                }
+                if let Some(r) = r {
+                    parts.push(format!("rule={}", r.id()));
+                }
+                if let Some(v) = v {
+                    parts.push(format!("severity={}", v.as_str()));
+                }
+                if parts.is_empty() {
+                    "/lint".to_string()
+                } else {
+                    format!("/lint?{}", parts.join("&"))
+                }
+            };
             // Chips count what the other filters leave.
             let keep = |f: &lint::Finding, s: bool, r: bool, v: bool| {
                 (!s || site.as_deref().is_none_or(|x| repo_name(f) == x))
@@ -1297,30 +1301,19 @@ fn source_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutc
     let kb = &snap.kb;
     let doc = kb.doc(id);
     let repo = kb.repo_index(doc);
-    let findings = doc_findings(kb, lint, &doc.repo, &doc.path);
-    let mut flags: HashMap<u32, (&'static str, Vec<&'static str>)> = HashMap::new();
-    let rank = |s: &str| match s {
-        "error" => 3,
-        "warning" => 2,
-        _ => 1,
-    };
-    if let Some(report) = lint.and_then(|l| l.report.as_ref().ok()) {
-        for f in report
-            .findings
-            .iter()
-            .filter(|f| f.repo == doc.repo && f.path == doc.path)
-        {
-            for n in f.line..=f.end_line {
-                let e = flags.entry(n).or_insert((f.severity.as_str(), Vec::new()));
-                if rank(f.severity.as_str()) > rank(e.0) {
-                    e.0 = f.severity.as_str();
-                }
-                if !e.1.contains(&f.rule.id()) {
-                    e.1.push(f.rule.id());
-                }
+    let mine: Vec<&lint::Finding> = findings_of(lint, &doc.repo, &doc.path).collect();
+    // Per flagged line: the most severe finding's severity and the rules covering it.
+    let mut flags: HashMap<u32, (Severity, Vec<&'static str>)> = HashMap::new();
+    for f in &mine {
+        for n in f.line..=f.end_line {
+            let e = flags.entry(n).or_insert((f.severity, Vec::new()));
+            e.0 = e.0.max(f.severity);
+            if !e.1.contains(&f.rule.id()) {
+                e.1.push(f.rule.id());
             }
         }
     }
+    let findings = mine.iter().map(|f| finding_row(kb, f)).collect();
     let lines = doc
         .source
         .lines()
@@ -1331,7 +1324,7 @@ fn source_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutc
             SourceLine {
                 n,
                 text: text.to_string(),
-                flag: flag.map(|f| f.0),
+                flag: flag.map(|f| f.0.as_str()),
                 note: flag.map(|f| f.1.join(", ")).unwrap_or_default(),
             }
         })
