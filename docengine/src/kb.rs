@@ -101,7 +101,7 @@ pub struct KnowledgeBase {
     problems: Vec<Problem>,
     cache: HashMap<PathBuf, LoadedFile>,
     /// The walk of each repo (`None`: folder missing), reused by [`KnowledgeBase::refresh_changed`].
-    walks: Vec<Option<source::Walk>>,
+    walks: Walks,
     /// References found in each doc, reused while the doc and the set of pattern ids stay the same.
     ref_cache: RefCache,
     suggest_index: std::sync::OnceLock<SuggestIndex>,
@@ -122,11 +122,14 @@ pub struct LoadTimings {
     pub files_reused: usize,
 }
 
+/// The walk of every repo of a snapshot, in config order (`None`: the folder is missing).
+type Walks = Arc<Vec<Option<source::Walk>>>;
+
 /// The unresolved references of each doc, keyed by file, with the doc they were found in
-/// (reused only for that very doc) and a hash of the pattern ids they were extracted against.
+/// (reused only for that very doc) and the pattern ids they were extracted against.
 #[derive(Debug, Clone, Default)]
 struct RefCache {
-    ids_hash: u64,
+    ids: Arc<Vec<String>>,
     by_path: HashMap<PathBuf, (Arc<Doc>, Arc<Vec<Candidate>>)>,
 }
 
@@ -136,7 +139,7 @@ struct Previous<'a> {
     refs: Option<&'a RefCache>,
     /// The previous walks, when only these files changed in place (no file added, removed or
     /// renamed, no ignore rule touched): the walk is skipped and only these files are stat'ed.
-    walks: Option<(&'a [Option<source::Walk>], &'a HashSet<PathBuf>)>,
+    walks: Option<(&'a Walks, &'a HashSet<PathBuf>)>,
 }
 
 /// Trigram index over pattern ids for "did you mean".
@@ -286,28 +289,29 @@ impl KnowledgeBase {
                 s.configured_path.clone(),
             ));
         }
-        let walks: Vec<Option<source::Walk>> = match previous.walks {
-            Some((walks, _)) if walks.len() == specs.len() => walks.to_vec(),
+        let walks: Walks = match previous.walks {
+            Some((walks, _)) if walks.len() == specs.len() => Arc::clone(walks),
             _ => {
                 let roots: Vec<PathBuf> = specs.iter().map(|s| s.2.clone()).collect();
-                specs
-                    .par_iter()
-                    .map(|(_, _, root, _, _)| {
-                        root.is_dir().then(|| {
-                            source::walk(root, &source::nested_roots(root, &roots), &display)
+                Arc::new(
+                    specs
+                        .par_iter()
+                        .map(|(_, _, root, _, _)| {
+                            root.is_dir().then(|| {
+                                source::walk(root, &source::nested_roots(root, &roots), &display)
+                            })
                         })
-                    })
-                    .collect()
+                        .collect(),
+                )
             }
         };
-        let kept_walks = walks.clone();
         // With a known change set, files outside it are taken over without a look at the disk
         // (except files reached through a symlink: their edits are reported under the target).
         let only_changed = previous
             .walks
             .filter(|(w, _)| w.len() == specs.len())
             .map(|(_, changed)| changed);
-        let linked: HashSet<&PathBuf> = kept_walks
+        let linked: HashSet<&PathBuf> = walks
             .iter()
             .flatten()
             .flat_map(|w| w.linked.iter())
@@ -316,19 +320,23 @@ impl KnowledgeBase {
         let mut repos = Vec::new();
         let mut files: Vec<(usize, PathBuf, String)> = Vec::new();
         for (i, ((name, site, root, line, configured), walk)) in
-            specs.into_iter().zip(walks).enumerate()
+            specs.into_iter().zip(walks.iter()).enumerate()
         {
             match walk {
                 Some(w) => {
-                    problems.extend(w.problems);
-                    files.extend(w.markdown.into_iter().map(|(abs, rel)| (i, abs, rel)));
+                    problems.extend(w.problems.iter().cloned());
+                    files.extend(
+                        w.markdown
+                            .iter()
+                            .map(|(abs, rel)| (i, abs.clone(), rel.clone())),
+                    );
                     repos.push(Repo {
                         name,
                         site,
                         root,
                         loaded: true,
-                        files: w.files,
-                        dirs: w.dirs,
+                        files: w.files.clone(),
+                        dirs: w.dirs.clone(),
                         docs: HashMap::new(),
                         doc_ids: Vec::new(),
                     });
@@ -452,13 +460,12 @@ impl KnowledgeBase {
         let known_ids: HashSet<String> = patterns.keys().cloned().collect();
         let pattern_root = config.patterns.path.clone();
         let ctx = RefContext::new(&config.patterns.publication, &pattern_root, &known_ids);
-        let ids_hash = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            patterns.keys().for_each(|k| k.hash(&mut h));
-            h.finish()
+        // Extraction depends on the set of pattern ids: reuse only while it is the same.
+        let reusable = previous.refs.filter(|r| r.ids.iter().eq(patterns.keys()));
+        let ids = match reusable {
+            Some(r) => Arc::clone(&r.ids),
+            None => Arc::new(patterns.keys().cloned().collect()),
         };
-        let reusable = previous.refs.filter(|r| r.ids_hash == ids_hash);
         let candidates: Vec<(DocId, Arc<Vec<Candidate>>)> = docs
             .par_iter()
             .enumerate()
@@ -472,7 +479,7 @@ impl KnowledgeBase {
             })
             .collect();
         let mut ref_cache = RefCache {
-            ids_hash,
+            ids,
             by_path: HashMap::with_capacity(candidates.len()),
         };
         let mut all_refs = Vec::new();
@@ -521,7 +528,7 @@ impl KnowledgeBase {
             refs_to,
             problems,
             cache,
-            walks: kept_walks,
+            walks,
             ref_cache,
             suggest_index: std::sync::OnceLock::new(),
             roots: std::sync::OnceLock::new(),

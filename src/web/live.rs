@@ -168,9 +168,9 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
             let current = state.snapshot().kb.clone();
             let dir = config.root.clone();
             let reload_pool = Arc::clone(&pool);
-            let changed = paths.clone();
+            let changed_count = paths.len();
             let outcome = tokio::task::spawn_blocking(move || {
-                reload_pool.install(|| reload(&current, &dir, config_changed, &changed))
+                reload_pool.install(|| reload(&current, &dir, config_changed, &paths))
             })
             .await;
             let Ok((kb, error)) = outcome else {
@@ -198,7 +198,7 @@ pub fn spawn(state: AppState, config_file: PathBuf) -> anyhow::Result<tokio::tas
                     }
                     config = new_config;
                     tracing::info!(
-                        changed = paths.len(),
+                        changed = changed_count,
                         docs,
                         ms = started.elapsed().as_millis() as u64,
                         "reloaded"
