@@ -354,12 +354,7 @@ impl Config {
                 ));
             }
             let site_path = normalize(&root.join(site.path.get_ref()));
-            let same = |a: &Path, b: &Path| {
-                a == b
-                    || a.canonicalize()
-                        .ok()
-                        .is_some_and(|c| Some(c) == b.canonicalize().ok())
-            };
+            let same = |a: &Path, b: &Path| a == b || canonical(a) == canonical(b);
             if same(&site_path, &path) {
                 return Err(Error::config(
                     file,
@@ -608,8 +603,7 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 /// with the pattern repo cloned into it, the CI case, is fine: the walk skips nested repos.)
 /// `shown` is the path as the user typed it.
 pub fn check_site_path(pattern_repo: &Path, site: &Path, shown: &str) -> Result<()> {
-    let canon = |p: &Path| p.canonicalize().unwrap_or_else(|_| normalize(&absolute(p)));
-    let (patterns, site) = (canon(pattern_repo), canon(site));
+    let (patterns, site) = (canonical(pattern_repo), canonical(site));
     let what = if site == patterns {
         "is the pattern repo"
     } else if site.starts_with(&patterns) {
@@ -623,6 +617,12 @@ pub fn check_site_path(pattern_repo: &Path, site: &Path, shown: &str) -> Result<
         "{shown} {what} ({}): name site repo checkouts to lint them; `netstack lint --patterns-only` lints the pattern repo, and `netstack lint` without paths in a KB folder lints every site of its netstack.toml",
         patterns.display()
     )))
+}
+
+/// The path with symlinks resolved when it exists, else made absolute and normalized: two
+/// spellings of one folder compare equal.
+fn canonical(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| normalize(&absolute(p)))
 }
 
 /// Make a path absolute against the current directory without touching the file system.
