@@ -160,8 +160,8 @@ pub struct LoadConfig {
     pub max_file_bytes: u64,
 }
 
-/// Default for [`LoadConfig::max_file_bytes`]: 2 MiB.
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+/// Default for [`LoadConfig::max_file_bytes`] (2 MiB), kept with the other limits.
+pub use crate::limits::DEFAULT_MAX_FILE_BYTES;
 
 impl Default for LoadConfig {
     fn default() -> Self {

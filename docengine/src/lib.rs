@@ -14,6 +14,7 @@ pub mod error;
 pub mod front_matter;
 pub mod index;
 pub mod kb;
+pub mod limits;
 pub mod lint;
 pub mod problem;
 pub mod publication;
