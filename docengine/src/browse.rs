@@ -15,7 +15,7 @@ use crate::doc::DocKind;
 use crate::kb::{DocId, KnowledgeBase, Repo};
 use crate::problem::{Problem, Severity};
 use crate::refs::{RefForm, Reference};
-use crate::values::normalize_key;
+use crate::values::{self, SiteValue};
 
 /// A value a follower declares for a pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -24,8 +24,10 @@ pub struct FollowerValue {
     pub name: String,
     /// `None` when the pattern asks for it and the site doc does not supply it.
     pub value: Option<String>,
-    /// Line in the site doc.
+    /// Line in the doc that supplies it.
     pub line: Option<u32>,
+    /// The site's other doc that supplies it, when this follower does not.
+    pub from: Option<DocId>,
 }
 
 /// A site doc that follows a pattern.
@@ -67,18 +69,27 @@ pub fn followers(kb: &KnowledgeBase, pattern: DocId) -> Vec<Follower> {
                         name: v.name.clone(),
                         value: Some(v.value.clone()),
                         line: Some(v.line),
+                        from: None,
                     })
                     .collect()
             } else {
+                // The same answer lint and recommendations give: this doc first, then the
+                // site's other docs that follow the pattern; placeholders supply nothing.
+                let site = d.site.as_deref().unwrap_or_default();
+                let supplying = kb.supplying_docs(site, pattern, Some(doc));
+                let slices: Vec<&[SiteValue]> = supplying
+                    .iter()
+                    .map(|&s| kb.doc(s).values.as_slice())
+                    .collect();
                 declared
                     .iter()
                     .map(|spec| {
-                        let key = normalize_key(&spec.key);
-                        let got = d.values.iter().find(|v| v.key == key);
+                        let got = values::answer(spec, &slices);
                         FollowerValue {
                             name: spec.name.clone(),
-                            value: got.map(|v| v.value.clone()),
-                            line: got.map(|v| v.line),
+                            value: got.map(|(_, v)| v.value.clone()),
+                            line: got.map(|(_, v)| v.line),
+                            from: got.map(|(i, _)| supplying[i]).filter(|&s| s != doc),
                         }
                     })
                     .collect()
@@ -104,6 +115,37 @@ pub fn followers(kb: &KnowledgeBase, pattern: DocId) -> Vec<Follower> {
         (sa, &kb.doc(a.doc).path).cmp(&(sb, &kb.doc(b.doc).path))
     });
     out
+}
+
+/// A pattern a site doc follows, with the declared values its site does not supply.
+#[derive(Debug, Clone, Serialize)]
+pub struct Followed {
+    pub pattern: DocId,
+    /// Names (as the pattern writes them) of declared values nobody at the site supplies.
+    pub missing: Vec<String>,
+}
+
+/// The patterns a site doc follows and what each still needs from the site (the answer of
+/// `values::answer`, as lint gives it).
+pub fn follows(kb: &KnowledgeBase, doc: DocId) -> Vec<Followed> {
+    let site = kb.doc(doc).site.as_deref().unwrap_or_default();
+    kb.followed_by_doc(doc)
+        .into_iter()
+        .map(|p| {
+            let supplying = kb.supplying_docs(site, p, Some(doc));
+            let slices: Vec<&[SiteValue]> = supplying
+                .iter()
+                .map(|&s| kb.doc(s).values.as_slice())
+                .collect();
+            Followed {
+                pattern: p,
+                missing: values::missing(&kb.doc(p).declared_values, &slices)
+                    .into_iter()
+                    .map(|spec| spec.name.clone())
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// Patterns grouped by category (sorted; patterns by title within a category).
@@ -376,6 +418,88 @@ mod tests {
         assert_eq!(wf.values[1].value.as_deref(), Some("23:15"));
         assert_eq!(wf.missing().collect::<Vec<_>>(), vec!["retention_days"]);
         assert_eq!(f[1].missing().count(), 3);
+    }
+
+    /// "Does this site supply the value a pattern needs?" gets one answer from lint, the
+    /// pattern page's Followed-by panel, the site doc's Follows list and a recommendation:
+    /// a placeholder supplies nothing, a whole-word key answers, and values are pooled over
+    /// the site's docs that follow the pattern.
+    #[test]
+    fn lint_pages_and_recommendations_agree_on_missing_values() {
+        let files: &[(&str, &str)] = &[
+            (
+                "netstack/docs/ops/backup/backup-cron-pattern.md",
+                "---\nvalues: [backup_target, schedule, retention_days, offsite_host]\n---\n# Backup cron\n\nWhy and how.\n",
+            ),
+            (
+                "wf/docs/backup.md",
+                "---\nfollows: [backup-cron-pattern]\nvalues:\n  backup_target: nas01\n  retention_days: TODO\n---\n# Backup\n",
+            ),
+            (
+                "wf/docs/backup-schedule.md",
+                "# Schedule\n\nPer netstack backup-cron-pattern.\n\n## Values\n\n| Key | Value |\n|---|---|\n| schedule | 02:00 |\n| offsite_host_name | vault.example.org |\n",
+            ),
+            (
+                "wf/.wip-contract.md",
+                "# Contract\n\n## Contact Method\n\n- **Action recommendations:** Email to ops@wf.example.org with netstack pattern link\n",
+            ),
+        ];
+        let (_d, kb) = crate::testkit::kb_from(
+            files,
+            "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n",
+        );
+        let p = kb.pattern("backup-cron-pattern").unwrap();
+        let expected = vec!["retention_days".to_string()];
+
+        // lint
+        let report = crate::lint::lint(
+            &kb,
+            &crate::lint::Settings::default(),
+            &crate::lint::Target::Everything,
+            None,
+        );
+        let lint_missing: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == crate::lint::Rule::MissingValues)
+            .flat_map(|f| {
+                f.message
+                    .split('`')
+                    .skip(3)
+                    .step_by(2)
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(lint_missing, expected, "{:?}", report.findings);
+
+        // the pattern page's Followed-by panel, for each follower
+        let f = followers(&kb, p);
+        assert_eq!(f.len(), 2);
+        for follower in &f {
+            assert_eq!(
+                follower.missing().map(str::to_string).collect::<Vec<_>>(),
+                expected,
+                "{}",
+                kb.doc(follower.doc).path
+            );
+        }
+
+        // each site doc's Follows list
+        for follower in &f {
+            let follows = follows(&kb, follower.doc);
+            assert_eq!(follows.len(), 1);
+            assert_eq!(follows[0].missing, expected);
+        }
+
+        // a recommendation
+        let r = crate::recommend::manual(
+            &kb,
+            &crate::recommend::ManualRequest::new("wf", "backup-cron-pattern"),
+        )
+        .unwrap();
+        let rec_missing: Vec<String> = r.missing_values().map(|v| v.key.clone()).collect();
+        assert_eq!(rec_missing, expected);
     }
 
     #[test]

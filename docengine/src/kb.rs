@@ -676,6 +676,25 @@ impl KnowledgeBase {
             .collect()
     }
 
+    /// The docs of `site` that speak for its values of `pattern`: `first` (the doc at hand,
+    /// when there is one), then the site's other docs following the pattern, by path. Lint,
+    /// pages and recommendations hand this list to `values::answer`, so a site gets one
+    /// answer everywhere.
+    pub fn supplying_docs(&self, site: &str, pattern: DocId, first: Option<DocId>) -> Vec<DocId> {
+        let mut others: Vec<DocId> = self
+            .followers(pattern)
+            .into_iter()
+            .map(|(d, _)| d)
+            .filter(|&d| Some(d) != first)
+            .filter(|&d| {
+                let doc = &self.docs[d];
+                doc.kind == DocKind::SiteDoc && doc.site.as_deref() == Some(site)
+            })
+            .collect();
+        others.sort_by(|&a, &b| self.docs[a].path.cmp(&self.docs[b].path));
+        first.into_iter().chain(others).collect()
+    }
+
     /// Patterns a site doc follows.
     pub fn followed_by_doc(&self, doc: DocId) -> Vec<DocId> {
         let mut out: Vec<DocId> = self

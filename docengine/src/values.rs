@@ -215,6 +215,70 @@ pub fn supplied<'a>(
     out
 }
 
+// ---- the one rule: does a site supply the value a pattern needs? -------------------------
+//
+// Lint (`missing-values`), the pattern page's Followed-by panel, a site doc's "Follows" list
+// and recommendations all ask this question; they all call `answer`, so a site never gets one
+// answer on a page and another in CI.
+
+/// Is a supplied value a placeholder (`TODO`, `TBD`, `?`, `n/a`, …) rather than a value?
+/// A placeholder supplies nothing.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value
+        .trim()
+        .trim_matches(['`', '*', '_'])
+        .to_ascii_lowercase();
+    v.is_empty()
+        || matches!(
+            v.as_str(),
+            "todo" | "tbd" | "?" | "-" | "—" | "n/a" | "xxx" | "fixme" | "..."
+        )
+}
+
+/// Does a supplied key name the declared one? Equal keys do, and so does a supplied key
+/// holding the declared one as whole words (`acme_contact` in `acme_contact_email`), never
+/// part of a word (`contact` is not in `contacts`).
+pub fn key_answers(declared: &str, supplied: &str) -> bool {
+    if declared == supplied {
+        return true;
+    }
+    let d: Vec<&str> = declared.split('_').collect();
+    let s: Vec<&str> = supplied.split('_').collect();
+    s.windows(d.len()).any(|w| w == d.as_slice())
+}
+
+/// The value that answers a declared one, searched in the supplying docs in the order given
+/// (callers put the doc at hand first, then the site's other docs that follow the pattern).
+/// An exact key anywhere wins over a whole-word match; placeholders are skipped. Returns the
+/// index of the doc in `docs` and the value, or `None` when the site does not supply it.
+pub fn answer<'a>(spec: &ValueSpec, docs: &[&'a [SiteValue]]) -> Option<(usize, &'a SiteValue)> {
+    let usable = |v: &&SiteValue| !is_placeholder(&v.value);
+    let find = |exact: bool| {
+        docs.iter().enumerate().find_map(|(i, values)| {
+            values
+                .iter()
+                .filter(usable)
+                .find(|v| {
+                    if exact {
+                        v.key == spec.key
+                    } else {
+                        key_answers(&spec.key, &v.key)
+                    }
+                })
+                .map(|v| (i, v))
+        })
+    };
+    find(true).or_else(|| find(false))
+}
+
+/// The declared values no supplying doc answers (see `answer`), in declaration order.
+pub fn missing<'s>(declared: &'s [ValueSpec], docs: &[&[SiteValue]]) -> Vec<&'s ValueSpec> {
+    declared
+        .iter()
+        .filter(|spec| answer(spec, docs).is_none())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +286,63 @@ mod tests {
 
     fn fm(src: &str) -> FrontMatter {
         split(src).front_matter.unwrap().unwrap()
+    }
+
+    fn sv(key: &str, value: &str) -> SiteValue {
+        SiteValue {
+            key: key.into(),
+            name: key.into(),
+            value: value.into(),
+            line: 1,
+            source: ValueSource::Table,
+        }
+    }
+
+    fn spec(key: &str) -> ValueSpec {
+        ValueSpec {
+            key: key.into(),
+            name: key.into(),
+            description: None,
+        }
+    }
+
+    #[test]
+    fn keys_answer_by_whole_words() {
+        assert!(key_answers("acme_contact", "acme_contact"));
+        assert!(key_answers("acme_contact", "acme_contact_email"));
+        assert!(!key_answers("acme_contact", "acme_server"));
+        assert!(!key_answers("contact", "contacts"));
+        assert!(is_placeholder("TODO"));
+        assert!(is_placeholder(" `tbd` "));
+        assert!(!is_placeholder("02:00"));
+    }
+
+    #[test]
+    fn answer_pools_docs_prefers_exact_keys_and_skips_placeholders() {
+        let first = [
+            sv("retention_days", "TODO"),
+            sv("backup_target_host", "nas01"),
+        ];
+        let second = [sv("retention_days", "30"), sv("backup_target", "nas02")];
+        let docs: [&[SiteValue]; 2] = [&first, &second];
+        // The placeholder in the first doc supplies nothing; the second doc's value answers.
+        let (i, v) = answer(&spec("retention_days"), &docs).unwrap();
+        assert_eq!((i, v.value.as_str()), (1, "30"));
+        // An exact key in a later doc wins over a whole-word match in the first.
+        let (i, v) = answer(&spec("backup_target"), &docs).unwrap();
+        assert_eq!((i, v.value.as_str()), (1, "nas02"));
+        // A whole-word match answers when nothing matches exactly.
+        let only_first: [&[SiteValue]; 1] = [&first];
+        assert_eq!(
+            answer(&spec("backup_target"), &only_first).map(|(_, v)| v.value.as_str()),
+            Some("nas01")
+        );
+        let declared = [spec("retention_days"), spec("schedule")];
+        let names: Vec<&str> = missing(&declared, &only_first)
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect();
+        assert_eq!(names, vec!["retention_days", "schedule"]);
     }
 
     #[test]

@@ -1374,21 +1374,15 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
         s.len()
     };
     let follows = if doc.site.is_some() {
-        kb.followed_by_doc(id)
+        browse::follows(kb, id)
             .into_iter()
-            .map(|p| {
-                let pd = kb.doc(p);
-                let missing = pd
-                    .declared_values
-                    .iter()
-                    .filter(|spec| !doc.values.iter().any(|v| v.key == spec.key))
-                    .map(|spec| spec.name.clone())
-                    .collect();
+            .map(|f| {
+                let pd = kb.doc(f.pattern);
                 FollowsRow {
-                    url: routes::doc_url(kb, p),
+                    url: routes::doc_url(kb, f.pattern),
                     title: pd.title.clone(),
                     id: pd.pattern_id.clone().unwrap_or_default(),
-                    missing,
+                    missing: f.missing,
                 }
             })
             .collect()

@@ -586,25 +586,6 @@ pub(crate) fn contract(kb: &KnowledgeBase, site: &str) -> Option<Finding> {
 
 // ---- missing-values ----------------------------------------------------------------------
 
-fn placeholder_value(v: &str) -> bool {
-    let v = v.trim().trim_matches(['`', '*', '_']).to_ascii_lowercase();
-    v.is_empty()
-        || matches!(
-            v.as_str(),
-            "todo" | "tbd" | "?" | "-" | "—" | "n/a" | "xxx" | "fixme" | "..."
-        )
-}
-
-/// Does a supplied key name the declared one (`acme_contact` ⊂ `acme_contact_email`)?
-fn key_matches(declared: &str, supplied: &str) -> bool {
-    if declared == supplied {
-        return true;
-    }
-    let d: Vec<&str> = declared.split('_').collect();
-    let s: Vec<&str> = supplied.split('_').collect();
-    s.windows(d.len()).any(|w| w == d.as_slice())
-}
-
 /// `missing-values` for one site: the values every followed pattern declares must be
 /// supplied by the site's docs that follow it. `docs` are the site docs being linted.
 pub(crate) fn missing_values(kb: &KnowledgeBase, docs: &[DocId]) -> Vec<Finding> {
@@ -626,17 +607,9 @@ pub(crate) fn missing_values(kb: &KnowledgeBase, docs: &[DocId]) -> Vec<Finding>
     let mut out = Vec::new();
     for (p, fdocs) in followers {
         let pattern = kb.doc(p);
-        let supplied: Vec<String> = fdocs
-            .iter()
-            .flat_map(|&d| kb.doc(d).values.iter())
-            .filter(|v| !placeholder_value(&v.value))
-            .map(|v| v.key.clone())
-            .collect();
-        let missing: Vec<_> = pattern
-            .declared_values
-            .iter()
-            .filter(|spec| !supplied.iter().any(|s| key_matches(&spec.key, s)))
-            .collect();
+        let supplying: Vec<&[crate::values::SiteValue]> =
+            fdocs.iter().map(|&d| kb.doc(d).values.as_slice()).collect();
+        let missing = crate::values::missing(&pattern.declared_values, &supplying);
         if missing.is_empty() {
             continue;
         }
@@ -729,11 +702,14 @@ mod tests {
 
     #[test]
     fn key_matching_is_by_whole_words() {
-        assert!(key_matches("acme_contact", "acme_contact"));
-        assert!(key_matches("acme_contact", "acme_contact_email"));
-        assert!(!key_matches("acme_contact", "acme_server"));
-        assert!(!key_matches("contact", "contacts"));
-        assert!(placeholder_value("TODO"));
-        assert!(!placeholder_value("02:00"));
+        assert!(crate::values::key_answers("acme_contact", "acme_contact"));
+        assert!(crate::values::key_answers(
+            "acme_contact",
+            "acme_contact_email"
+        ));
+        assert!(!crate::values::key_answers("acme_contact", "acme_server"));
+        assert!(!crate::values::key_answers("contact", "contacts"));
+        assert!(crate::values::is_placeholder("TODO"));
+        assert!(!crate::values::is_placeholder("02:00"));
     }
 }

@@ -126,7 +126,16 @@ pub fn from_finding(kb: &KnowledgeBase, f: &FindingInput) -> Result<Recommendati
         .map(|id| kb.doc(id).declared_values.as_slice())
         .unwrap_or(&[]);
     let doc = find_site_doc(kb, &site.name, &f.path).ok();
-    let docs: Vec<&crate::Doc> = doc.map(|d| vec![kb.doc(d)]).unwrap_or_default();
+    // The finding's doc first, then the site's other docs following the pattern (the docs
+    // `missing-values` pooled), so the message agrees with the finding.
+    let docs: Vec<&crate::Doc> = match kb_pattern {
+        Some(p) => kb
+            .supplying_docs(&site.name, p, doc)
+            .into_iter()
+            .map(|d| kb.doc(d))
+            .collect(),
+        None => doc.map(|d| vec![kb.doc(d)]).unwrap_or_default(),
+    };
     let values = if link.is_some() {
         value_rows(declared, &docs, &[])?
     } else {

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::kb::{DocId, KnowledgeBase};
 use crate::problem::Severity;
 use crate::source::CONTRACT_FILE;
-use crate::values::{SiteValue, ValueSource, ValueSpec, normalize_key};
+use crate::values::{self, SiteValue, ValueSource, ValueSpec, normalize_key};
 
 use super::advice;
 use super::key;
@@ -218,14 +218,13 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
         Some(p) => Some(find_site_doc(kb, &site.name, p)?),
         None => None,
     };
-    let value_docs: Vec<&Doc> = match chosen {
-        Some(d) => vec![kb.doc(d)],
-        None => {
-            let mut v: Vec<&Doc> = followers.iter().map(|&d| kb.doc(d)).collect();
-            v.sort_by(|a, b| a.path.cmp(&b.path));
-            v
-        }
-    };
+    // The chosen doc first, then the site's other docs following the pattern: the docs lint
+    // and the pattern page ask for the site's values.
+    let value_docs: Vec<&Doc> = kb
+        .supplying_docs(&site.name, pattern_id, chosen)
+        .into_iter()
+        .map(|d| kb.doc(d))
+        .collect();
     let values = value_rows(&pattern_doc.declared_values, &value_docs, &req.set)?;
 
     let (recipients, route, contract) =
@@ -537,7 +536,7 @@ pub(crate) fn value_rows(
                 source: Some("--set".into()),
                 description,
             }
-        } else if let Some((_, v, src)) = supplied.get(key) {
+        } else if let Some((_, v, src)) = supplied.get(key).filter(|_| declared.is_empty()) {
             ValueRow {
                 key: key.into(),
                 name: name.into(),
@@ -555,8 +554,23 @@ pub(crate) fn value_rows(
             }
         }
     };
+    // Declared values: the one rule of `values::answer` (the same answer lint and the pattern
+    // page give), unless `--set` overrides it.
+    let slices: Vec<&[SiteValue]> = docs.iter().map(|d| d.values.as_slice()).collect();
     for spec in declared {
-        rows.push(from(&spec.key, &spec.name, spec.description.clone()));
+        let answered = (!set_map.contains_key(&spec.key))
+            .then(|| values::answer(spec, &slices))
+            .flatten();
+        match answered {
+            Some((i, v)) => rows.push(ValueRow {
+                key: spec.key.clone(),
+                name: spec.name.clone(),
+                value: Some(v.value.clone()),
+                source: Some(format!("{}:{}", docs[i].path, value_line(docs[i], v))),
+                description: spec.description.clone(),
+            }),
+            None => rows.push(from(&spec.key, &spec.name, spec.description.clone())),
+        }
     }
     for key in &set_order {
         if !rows.iter().any(|r| &r.key == key) {
