@@ -481,12 +481,9 @@ impl Config {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "site".into())
             });
-            let mut unique = name.clone();
-            let mut n = 2;
-            while sites.iter().any(|s| s.name == unique) || unique == folder_name {
-                unique = format!("{name}-{n}");
-                n += 1;
-            }
+            let unique = unique_site_name(&name, |n| {
+                sites.iter().any(|s| s.name == n) || n == folder_name
+            });
             sites.push(SiteConfig {
                 name: unique,
                 path: abs,
@@ -513,6 +510,56 @@ impl Config {
             load: LoadConfig::default(),
             recommend: RecommendConfig::default(),
         })
+    }
+
+    /// Map `netstack lint PATH` arguments to site names: a KB site's folder or name, else a
+    /// new ad-hoc site named after its folder (made unique, see [`unique_site_name`]).
+    pub fn resolve_sites(&mut self, paths: &[PathBuf]) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                let c = p.canonicalize().ok();
+                check_site_path(&self.patterns.path, p, &p.display().to_string())?;
+                if let Some(site) = self
+                    .sites
+                    .iter()
+                    .find(|s| c.is_some() && s.path.canonicalize().ok() == c)
+                {
+                    names.push(site.name.clone());
+                    continue;
+                }
+                let abs = absolute(p);
+                let base = abs
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "site".into());
+                let name =
+                    unique_site_name(&base, |n| self.site(n).is_some() || n == self.patterns.name);
+                self.sites.push(SiteConfig {
+                    name: name.clone(),
+                    path: abs,
+                    configured_path: p.display().to_string(),
+                    title: None,
+                    line: None,
+                });
+                names.push(name);
+            } else if let Some(site) = self.site(&p.to_string_lossy()) {
+                names.push(site.name.clone());
+            } else {
+                let known: Vec<&str> = self.sites.iter().map(|s| s.name.as_str()).collect();
+                return Err(Error::Invalid(format!(
+                    "`{}` is neither a folder nor a site of the KB ({})",
+                    p.display(),
+                    if known.is_empty() {
+                        "it has no sites".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        names.dedup();
+        Ok(names)
     }
 
     /// Look a site up by name.
@@ -598,6 +645,18 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// `base`, or `base-2`, `base-3`, … : the first name `taken` says is free. Every ad-hoc site
+/// (a checkout linted without a KB, or a folder added to one) is named by this.
+pub fn unique_site_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    name
+}
+
 /// Refuse a site checkout that is the pattern repo, lies inside it, or is a KB folder holding
 /// it: linting that as a site would report the pattern repo as copying itself. (A site checkout
 /// with the pattern repo cloned into it, the CI case, is fine: the walk skips nested repos.)
@@ -656,6 +715,34 @@ pub fn normalize(p: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkouts_get_unique_site_names() {
+        assert_eq!(unique_site_name("cf", |_| false), "cf");
+        assert_eq!(unique_site_name("cf", |n| n == "cf" || n == "cf-2"), "cf-3");
+        // Two checkouts with the same folder name, and one named like the pattern repo.
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["netstack/docs", "a/site", "b/site", "c/netstack"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let mut config = Config::ad_hoc(&AdHocOptions {
+            patterns: "netstack".into(),
+            sites: vec![(None, "a/site".into())],
+            base_urls: Vec::new(),
+            root: dir.path().to_path_buf(),
+        })
+        .unwrap();
+        let names = config
+            .resolve_sites(&[
+                dir.path().join("a/site"),
+                dir.path().join("b/site"),
+                dir.path().join("c/netstack"),
+            ])
+            .unwrap();
+        assert_eq!(names, vec!["site", "site-2", "netstack-2"]);
+        let e = config.resolve_sites(&["nope".into()]).unwrap_err();
+        assert!(e.to_string().contains("neither a folder nor a site"), "{e}");
+    }
 
     fn kb_with(toml_text: &str) -> (tempfile::TempDir, Result<Config>) {
         let dir = tempfile::tempdir().unwrap();

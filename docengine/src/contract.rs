@@ -73,6 +73,22 @@ pub struct Route {
     pub to: Vec<String>,
 }
 
+impl Route {
+    /// What the route matches, in the words every page and message uses:
+    /// `category ops/security and severity error`, or `None` when it matches anything.
+    pub fn when(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if !self.categories.is_empty() {
+            parts.push(format!("category {}", self.categories.join(", ")));
+        }
+        if !self.severities.is_empty() {
+            let s: Vec<&str> = self.severities.iter().map(|s| s.as_str()).collect();
+            parts.push(format!("severity {}", s.join(", ")));
+        }
+        (!parts.is_empty()).then(|| parts.join(" and "))
+    }
+}
+
 /// Which form the contract was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -96,6 +112,23 @@ pub struct Contract {
 }
 
 impl Contract {
+    /// The routing table in words, one line per route then the default:
+    /// `category ops and severity error → oncall`, …, `otherwise → ops`.
+    pub fn route_lines(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .routes
+            .iter()
+            .map(|r| {
+                let when = r.when().unwrap_or_else(|| "anything".to_string());
+                format!("{when} → {}", r.to.join(", "))
+            })
+            .collect();
+        if !self.default.is_empty() && !self.routes.is_empty() {
+            out.push(format!("otherwise → {}", self.default.join(", ")));
+        }
+        out
+    }
+
     /// Which route a recommendation of this category and severity takes: the index of the
     /// first matching route in [`Contract::routes`], or `None` for the default.
     ///
@@ -699,6 +732,23 @@ mod tests {
         assert_eq!(names(c.route(Some("wan"), Severity::Info)), vec!["tracker"]);
         assert_eq!(names(c.route(None, Severity::Warning)), vec!["ops"]);
         assert_eq!(c.contacts[0].cc, vec!["pi@x.org"]);
+    }
+
+    #[test]
+    fn routes_read_the_same_everywhere() {
+        let c = contract(STRUCTURED).unwrap();
+        assert_eq!(
+            c.routes[0].when().as_deref(),
+            Some("category ops/security and severity error")
+        );
+        assert_eq!(
+            c.route_lines(),
+            vec![
+                "category ops/security and severity error → noc, ops",
+                "severity info → tracker",
+                "otherwise → ops",
+            ]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use docengine::config::{AdHocOptions, LintConfig, SiteConfig};
+use docengine::config::{AdHocOptions, LintConfig};
 use docengine::lint::{self, Baseline, Finding, Report, Rule, Settings, Target};
 use docengine::{Config, KnowledgeBase, Severity};
 
@@ -297,7 +297,7 @@ pub fn collect(cli: &Cli, args: &Args) -> Result<Outcome> {
     } else if args.paths.is_empty() {
         Target::Everything
     } else {
-        Target::Sites(resolve_sites(&mut config, &args.paths)?)
+        Target::Sites(config.resolve_sites(&args.paths)?)
     };
     let baseline = match &args.baseline {
         Some(p) => Some(Baseline::load(p)?),
@@ -325,60 +325,6 @@ pub fn collect(cli: &Cli, args: &Args) -> Result<Outcome> {
         settings,
         report,
     })
-}
-
-/// Map PATH arguments to site names: a KB site's folder or name, else a new ad-hoc site.
-fn resolve_sites(config: &mut Config, paths: &[PathBuf]) -> Result<Vec<String>> {
-    let canon = |p: &Path| p.canonicalize().ok();
-    let mut names = Vec::new();
-    for p in paths {
-        if p.is_dir() {
-            let c = canon(p);
-            docengine::config::check_site_path(&config.patterns.path, p, &p.display().to_string())?;
-            if let Some(site) = config
-                .sites
-                .iter()
-                .find(|s| c.is_some() && canon(&s.path) == c)
-            {
-                names.push(site.name.clone());
-                continue;
-            }
-            let abs = docengine::config::absolute(p);
-            let base = abs
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "site".into());
-            let mut name = base.clone();
-            let mut n = 2;
-            while config.site(&name).is_some() || name == config.patterns.name {
-                name = format!("{base}-{n}");
-                n += 1;
-            }
-            config.sites.push(SiteConfig {
-                name: name.clone(),
-                path: abs,
-                configured_path: p.display().to_string(),
-                title: None,
-                line: None,
-            });
-            names.push(name);
-        } else if let Some(site) = config.site(&p.to_string_lossy()) {
-            names.push(site.name.clone());
-        } else {
-            let known: Vec<&str> = config.sites.iter().map(|s| s.name.as_str()).collect();
-            bail!(
-                "`{}` is neither a folder nor a site of the KB ({})",
-                p.display(),
-                if known.is_empty() {
-                    "it has no sites".to_string()
-                } else {
-                    known.join(", ")
-                }
-            );
-        }
-    }
-    names.dedup();
-    Ok(names)
 }
 
 /// A finding's file as a person or GitHub should see it: relative to the current folder

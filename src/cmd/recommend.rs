@@ -98,7 +98,7 @@ fn parse_set(s: &str) -> Result<(String, String), String> {
 pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
     let kb = kb_select::load(cli.kb.as_deref())?;
     let clock = SystemClock;
-    let mut rec = recommend::manual(
+    let rec = recommend::manual(
         &kb,
         &ManualRequest {
             site: args.site.clone(),
@@ -108,23 +108,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
             note: args.note.clone(),
             severity: args.severity.into(),
             due: args.due.clone(),
+            contact: args.contact.clone(),
         },
     )?;
-    if let Some(name) = &args.contact {
-        let Some(contract) = kb.contract(&rec.site.name).and_then(|c| c.contract()) else {
-            anyhow::bail!("site `{}` has no usable contract", rec.site.name);
-        };
-        let Some(c) = contract.contacts.iter().find(|c| &c.name == name) else {
-            let known: Vec<&str> = contract.contacts.iter().map(|c| c.name.as_str()).collect();
-            anyhow::bail!(
-                "{} has no contact `{name}` (it has {})",
-                rec.contract,
-                known.join(", ")
-            );
-        };
-        rec.recipients = vec![c.into()];
-        rec.route = format!("its contact `{name}` (chosen with --contact)");
-    }
     let env = Envelope::new(&kb.config.recommend, &clock);
     notes(cli, &kb, &rec, args);
 

@@ -340,30 +340,7 @@ fn contract_view(kb: &KnowledgeBase, site: &str) -> ContractView {
                 })
                 .collect();
             v.other = c.other.clone();
-            v.routes = c
-                .routes
-                .iter()
-                .map(|r| {
-                    let mut when = Vec::new();
-                    if !r.categories.is_empty() {
-                        when.push(format!("category {}", r.categories.join(", ")));
-                    }
-                    if !r.severities.is_empty() {
-                        let s: Vec<&str> = r.severities.iter().map(|s| s.as_str()).collect();
-                        when.push(format!("severity {}", s.join(", ")));
-                    }
-                    let when = if when.is_empty() {
-                        "anything".to_string()
-                    } else {
-                        when.join(" and ")
-                    };
-                    format!("{when} → {}", r.to.join(", "))
-                })
-                .collect();
-            if !c.default.is_empty() && !c.routes.is_empty() {
-                v.routes
-                    .push(format!("otherwise → {}", c.default.join(", ")));
-            }
+            v.routes = c.route_lines();
         }
         Some(ContractStatus::Invalid { line, reason }) => {
             v.message = Some(format!(
@@ -726,10 +703,12 @@ pub async fn lint_page(
             page.warnings = w;
             page.infos = i;
             page.fails = report.fails(outcome.fail_on);
-            let site = q.site.filter(|s| !s.is_empty());
-            let rule = q.rule.as_deref().and_then(lint::Rule::from_id);
-            let severity: Option<Severity> = q.severity.as_deref().and_then(|s| s.parse().ok());
-            let repo_name = |f: &lint::Finding| f.site.clone().unwrap_or_else(|| f.repo.clone());
+            let filter = lint::facets::Filter {
+                site: q.site.filter(|s| !s.is_empty()),
+                rule: q.rule.as_deref().and_then(lint::Rule::from_id),
+                severity: q.severity.as_deref().and_then(|s| s.parse().ok()),
+            };
+            let (site, rule, severity) = (filter.site.clone(), filter.rule, filter.severity);
             let url_with = |s: Option<&str>, r: Option<lint::Rule>, v: Option<Severity>| {
                 let mut parts = Vec::new();
                 if let Some(s) = s {
@@ -747,78 +726,41 @@ pub async fn lint_page(
                     format!("/lint?{}", parts.join("&"))
                 }
             };
-            // Chips count what the other filters leave.
-            let keep = |f: &lint::Finding, s: bool, r: bool, v: bool| {
-                (!s || site.as_deref().is_none_or(|x| repo_name(f) == x))
-                    && (!r || rule.is_none_or(|x| f.rule == x))
-                    && (!v || severity.is_none_or(|x| f.severity == x))
-            };
-            let mut site_counts: Vec<(String, usize)> = Vec::new();
-            for name in std::iter::once(kb.pattern_repo().name.as_str()).chain(kb.sites()) {
-                let n = report
-                    .findings
-                    .iter()
-                    .filter(|f| repo_name(f) == name && keep(f, false, true, true))
-                    .count();
-                if n > 0 || site.as_deref() == Some(name) {
-                    site_counts.push((name.to_string(), n));
-                }
-            }
-            page.sites = site_counts
+            let facets = report.facets(kb, &filter);
+            page.sites = facets
+                .sites
                 .into_iter()
-                .map(|(name, count)| {
-                    let on = site.as_deref() == Some(name.as_str());
-                    Chip {
-                        url: url_with((!on).then_some(name.as_str()), rule, severity),
-                        label: name,
-                        count,
-                        on,
-                    }
+                .map(|c| Chip {
+                    url: url_with((!c.chosen).then_some(c.value.as_str()), rule, severity),
+                    label: c.value,
+                    count: c.count,
+                    on: c.chosen,
                 })
                 .collect();
-            page.rules = lint::Rule::ALL
-                .iter()
-                .filter_map(|&r| {
-                    let n = report
-                        .findings
-                        .iter()
-                        .filter(|f| f.rule == r && keep(f, true, false, true))
-                        .count();
-                    let on = rule == Some(r);
-                    (n > 0 || on).then(|| Chip {
-                        label: r.id().to_string(),
-                        count: n,
-                        url: url_with(site.as_deref(), (!on).then_some(r), severity),
-                        on,
-                    })
-                })
-                .collect();
-            use docengine::Severity as Sev;
-            page.severities = [Sev::Error, Sev::Warning, Sev::Info]
+            page.rules = facets
+                .rules
                 .into_iter()
-                .filter_map(|v| {
-                    let n = report
-                        .findings
-                        .iter()
-                        .filter(|f| f.severity == v && keep(f, true, true, false))
-                        .count();
-                    let on = severity == Some(v);
-                    (n > 0 || on).then(|| Chip {
-                        label: v.as_str().to_string(),
-                        count: n,
-                        url: url_with(site.as_deref(), rule, (!on).then_some(v)),
-                        on,
-                    })
+                .map(|c| Chip {
+                    label: c.value.id().to_string(),
+                    count: c.count,
+                    url: url_with(site.as_deref(), (!c.chosen).then_some(c.value), severity),
+                    on: c.chosen,
                 })
                 .collect();
-            if site.is_some() || rule.is_some() || severity.is_some() {
+            page.severities = facets
+                .severities
+                .into_iter()
+                .map(|c| Chip {
+                    label: c.value.as_str().to_string(),
+                    count: c.count,
+                    url: url_with(site.as_deref(), rule, (!c.chosen).then_some(c.value)),
+                    on: c.chosen,
+                })
+                .collect();
+            if filter.any() {
                 page.clear = Some("/lint".into());
             }
-            let chosen: Vec<&lint::Finding> = report
-                .findings
-                .iter()
-                .filter(|f| keep(f, true, true, true))
-                .collect();
+            let chosen = facets.findings;
             page.total = chosen.len();
             let mut groups: Vec<FindingGroup> = Vec::new();
             for f in chosen.iter().take(LINT_PAGE_MAX) {

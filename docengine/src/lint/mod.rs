@@ -15,6 +15,7 @@
 pub mod baseline;
 mod checks;
 pub mod duplicate;
+pub mod facets;
 pub mod finding;
 pub mod fingerprint;
 pub mod render;

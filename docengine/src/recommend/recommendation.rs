@@ -181,6 +181,8 @@ pub struct ManualRequest {
     pub severity: Severity,
     /// The date by which it should be done (`YYYY-MM-DD`).
     pub due: Option<String>,
+    /// Only this contact of the contract (by name), instead of what its routes choose.
+    pub contact: Option<String>,
 }
 
 impl ManualRequest {
@@ -193,6 +195,7 @@ impl ManualRequest {
             note: None,
             severity: Severity::Warning,
             due: None,
+            contact: None,
         }
     }
 }
@@ -227,8 +230,11 @@ pub fn manual(kb: &KnowledgeBase, req: &ManualRequest) -> Result<Recommendation>
         .collect();
     let values = value_rows(&pattern_doc.declared_values, &value_docs, &req.set)?;
 
-    let (recipients, route, contract) =
+    let (mut recipients, mut route, contract) =
         route(kb, &site.name, link.category.as_deref(), req.severity)?;
+    if let Some(name) = req.contact.as_deref() {
+        (recipients, route) = chosen_contact(kb, &site.name, &contract, name)?;
+    }
 
     let mut detected = Vec::new();
     let follower_paths: Vec<String> = {
@@ -614,6 +620,30 @@ fn value_line(doc: &Doc, v: &SiteValue) -> u32 {
         .unwrap_or(v.line)
 }
 
+/// The one contact a caller chose by name (`recommend --contact ops`) instead of the routes.
+fn chosen_contact(
+    kb: &KnowledgeBase,
+    site: &str,
+    contract_path: &str,
+    name: &str,
+) -> Result<(Vec<Recipient>, String)> {
+    let contract = kb
+        .contract(site)
+        .and_then(ContractStatus::contract)
+        .ok_or_else(|| Error::Invalid(format!("site `{site}` has no usable contract")))?;
+    let Some(c) = contract.contacts.iter().find(|c| c.name == name) else {
+        let known: Vec<&str> = contract.contacts.iter().map(|c| c.name.as_str()).collect();
+        return Err(Error::Invalid(format!(
+            "{contract_path} has no contact `{name}` (it has {}): pick one of those",
+            known.join(", ")
+        )));
+    };
+    Ok((
+        vec![c.into()],
+        format!("its contact `{name}` (chosen with --contact)"),
+    ))
+}
+
 /// Route per the site's contract: the recipients, which route chose them, the contract path.
 pub(crate) fn route(
     kb: &KnowledgeBase,
@@ -660,22 +690,10 @@ pub(crate) fn route(
         (Form::FreeForm, _) => {
             format!("its `Action recommendations` line (line {})", contract.line)
         }
-        (Form::Structured, Some(i)) => {
-            let r = &contract.routes[i];
-            let mut parts = Vec::new();
-            if !r.categories.is_empty() {
-                parts.push(format!("category {}", r.categories.join(", ")));
-            }
-            if !r.severities.is_empty() {
-                let s: Vec<&str> = r.severities.iter().map(|s| s.as_str()).collect();
-                parts.push(format!("severity {}", s.join(", ")));
-            }
-            if parts.is_empty() {
-                format!("its route {}", i + 1)
-            } else {
-                format!("its route {} ({})", i + 1, parts.join(", "))
-            }
-        }
+        (Form::Structured, Some(i)) => match contract.routes[i].when() {
+            Some(when) => format!("its route {} ({when})", i + 1),
+            None => format!("its route {}", i + 1),
+        },
         (Form::Structured, None) => "its `default` contacts".to_string(),
     };
     Ok((
