@@ -455,3 +455,85 @@ fn index_opens_with_options_from_the_library_too() {
     assert!(!r.changed(), "{r:?}");
     assert_eq!(idx.dir(), kb.index_dir());
 }
+
+/// The index's commit (meta.json): unchanged means nothing was rebuilt or rewritten.
+fn index_commit(kb: &Kb) -> String {
+    fs::read_to_string(kb.index_dir().join("meta.json")).unwrap()
+}
+
+#[test]
+fn offsets_and_limits_out_of_range_are_usage_errors_not_an_abort_or_a_rebuild() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    let before = index_commit(&kb);
+    // `--offset 4294967296` aborted (exit 134: a collector sized by the offset);
+    // `--limit 18446744073709551615` panicked and was taken for a damaged index (rebuild).
+    for (flag, value, bound) in [
+        ("--offset", "4294967296", "at most 10000"),
+        ("--offset", "10000000000", "at most 10000"),
+        ("--offset", "10001", "at most 10000"),
+        ("--limit", "18446744073709551615", "at most 1000"),
+        ("--limit", "99999999999999999999999", "at most 1000"),
+        ("--limit", "1001", "at most 1000"),
+    ] {
+        let out = kb
+            .search()
+            .args([flag, value, "wireguard"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(bound), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "names the flag: {stderr}");
+        assert!(
+            !stderr.contains("rebuilt") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(index_commit(&kb), before, "the index was not rebuilt");
+    // The bounds themselves work.
+    kb.search()
+        .args(["--offset", "10000", "--limit", "1000", "wireguard"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("rebuilt").not());
+    kb.search()
+        .args(["--offset", "1", "--limit", "1000", "wireguard"])
+        .assert()
+        .success();
+    assert_eq!(index_commit(&kb), before);
+}
+
+#[test]
+fn a_query_without_a_searchable_word_is_a_usage_error_not_a_list_of_everything() {
+    let kb = Kb::new();
+    let long = "a".repeat(10_000);
+    let a100 = "a".repeat(100);
+    for query in ["\"", "*", "🙂", a100.as_str()] {
+        let out = kb.search().arg(query).assert().code(2).stdout("");
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("has no searchable words") && stderr.contains("filter"),
+            "{query}: {stderr}"
+        );
+        kb.search()
+            .args(["--json", query])
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+    kb.search()
+        .arg(&long)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("too long").and(predicate::str::contains("1024")));
+    let many: Vec<&str> = std::iter::repeat_n("wireguard", 33).collect();
+    kb.search()
+        .args(&many)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too many words").and(predicate::str::contains("32")));
+    // Words and filters still work, and so does a filter without words.
+    kb.search().arg("wireguard").assert().success();
+    kb.search().args(["--kind", "pattern"]).assert().success();
+}

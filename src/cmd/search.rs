@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use docengine::index::{IndexReport, OpenOptions, SearchIndex};
-use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults};
+use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults, limits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::output::Style;
@@ -26,7 +26,7 @@ pub struct Args {
     pub query: Vec<String>,
 
     /// Only docs of this kind: pattern, guide, site-doc (or site), contract. Repeatable.
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long, value_name = "KIND", value_parser = kind)]
     pub kind: Vec<DocKind>,
 
     /// Only docs of this site (or of the pattern repo, by its name). Repeatable.
@@ -41,12 +41,12 @@ pub struct Args {
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
 
-    /// Number of results.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = docengine::index::DEFAULT_LIMIT)]
+    /// Number of results (at most 1000; more is a usage error).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = docengine::index::DEFAULT_LIMIT, value_parser = limit)]
     pub limit: usize,
 
-    /// Skip this many results (for paging).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Skip this many results, for paging (at most 10000; more is a usage error).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = offset)]
     pub offset: usize,
 
     /// Print the results as a JSON array (schema in the README).
@@ -58,10 +58,18 @@ pub struct Args {
     pub reindex: bool,
 }
 
-fn parse_kind(s: &str) -> Result<DocKind, String> {
-    DocKind::parse(s).ok_or_else(|| {
-        format!("unknown kind `{s}`: use pattern, guide, site-doc (or site) or contract")
-    })
+fn kind(s: &str) -> Result<DocKind, String> {
+    docengine::index::parse_kind(s).map_err(|e| e.message)
+}
+
+/// `--limit`: out of range is a usage error (exit 2), as the library would refuse it.
+fn limit(s: &str) -> Result<usize, String> {
+    docengine::index::parse_count("limit", s, limits::MAX_SEARCH_LIMIT).map_err(|e| e.message)
+}
+
+/// `--offset`: out of range is a usage error (exit 2).
+fn offset(s: &str) -> Result<usize, String> {
+    docengine::index::parse_count("offset", s, limits::MAX_SEARCH_OFFSET).map_err(|e| e.message)
 }
 
 /// A progress bar on stderr that appears only when indexing takes more than a moment and
@@ -137,12 +145,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         );
         return Ok(exit::USAGE);
     }
+    // Bounds and searchable words first: a query that cannot be answered never opens (or
+    // builds) the index.
+    if let Err(e) = q.check() {
+        eprintln!("{}: {e}", err.red("error"));
+        return Ok(exit::USAGE);
+    }
     let config = kb_select::config(cli.kb.as_deref())?;
     let (index, _) = open(&config, args.reindex, cli.quiet)?;
     let results = match index.query(&q) {
         Ok(r) => r,
         Err(docengine::Error::Invalid(m)) => {
             eprintln!("{}: {m}", err.red("error"));
+            return Ok(exit::USAGE);
+        }
+        Err(docengine::Error::Query(e)) => {
+            eprintln!("{}: {e}", err.red("error"));
             return Ok(exit::USAGE);
         }
         // Damaged in a way opening did not notice: rebuild once, then search again.
@@ -334,8 +352,11 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
     }
     if !r.hits.is_empty() {
         let last = r.hits.last().map(|h| h.rank).unwrap_or(0);
-        let more = if r.total > last {
-            format!(" · --limit {} or --offset {last} for more", q.limit * 2)
+        let more = if r.total > last && last <= limits::MAX_SEARCH_OFFSET {
+            format!(
+                " · --limit {} or --offset {last} for more",
+                (q.limit * 2).min(limits::MAX_SEARCH_LIMIT)
+            )
         } else {
             String::new()
         };

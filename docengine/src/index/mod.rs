@@ -35,7 +35,7 @@ use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 pub use hit::{Hit, SearchResults, SectionHit};
-pub use query::{Correction, DEFAULT_LIMIT, SearchQuery};
+pub use query::{Correction, DEFAULT_LIMIT, QueryError, SearchQuery, parse_count, parse_kind};
 pub use store::LOCK_FILE;
 
 use crate::config::Config;
@@ -346,8 +346,15 @@ impl SearchIndex {
 
     /// Search the index alone (no KB needed: everything a hit shows is stored). A damaged
     /// index is an [`Error::Index`]; reopen with [`OpenOptions::rebuild`] to repair it.
+    ///
+    /// The query's bounds ([`SearchQuery::check`]) are checked first, so a bad argument is an
+    /// [`Error::Query`], never a tantivy panic taken for a damaged index; an unknown site is
+    /// an [`Error::Invalid`].
     pub fn query(&self, q: &SearchQuery) -> Result<SearchResults> {
-        guard::catch(|| self.query_unguarded(q)).unwrap_or_else(|panic| {
+        q.check()?;
+        self.check_sites(q).map_err(|e| Error::Invalid(e.message))?;
+        let parts = query::parse(&q.text, &mut schema::plain_analyzer());
+        guard::catch(|| self.query_unguarded(q, &parts)).unwrap_or_else(|panic| {
             Err(Error::Index {
                 path: self.store.dir.clone(),
                 message: format!(
@@ -357,7 +364,15 @@ impl SearchIndex {
         })
     }
 
-    fn query_unguarded(&self, q: &SearchQuery) -> Result<SearchResults> {
+    /// Would [`SearchIndex::query`] refuse `q`? Its bounds ([`SearchQuery::check`]) and its
+    /// site filters, with the parameter at fault (the HTTP API answers `400` with it).
+    pub fn check(&self, q: &SearchQuery) -> Result<(), QueryError> {
+        q.check()?;
+        self.check_sites(q)
+    }
+
+    /// Every site filter names a repo of the KB.
+    fn check_sites(&self, q: &SearchQuery) -> Result<(), QueryError> {
         let cur = self.current();
         for s in &q.sites {
             if !cur.repos.iter().any(|r| r == s) {
@@ -370,17 +385,24 @@ impl SearchIndex {
                 } else {
                     format!("the sites are {}", sites.join(", "))
                 };
-                return Err(Error::Invalid(format!(
-                    "no site `{s}` in this knowledge base: {sites} (`{patterns}` selects the pattern repo)"
-                )));
+                return Err(QueryError {
+                    param: "site",
+                    max: None,
+                    message: format!(
+                        "no site `{s}` in this knowledge base: {sites} (`{patterns}` selects the pattern repo)"
+                    ),
+                });
             }
         }
+        Ok(())
+    }
+
+    fn query_unguarded(&self, q: &SearchQuery, parts: &[query::Part]) -> Result<SearchResults> {
+        let cur = self.current();
         let searcher = cur.live.reader.searcher();
         let err = |e: tantivy::TantivyError| self.error(e);
-        let mut plain = schema::plain_analyzer();
         let mut stem = schema::stemmed_analyzer();
-        let parts = query::parse(&q.text, &mut plain);
-        let compiled = query::compile(&searcher, &self.fields, &parts, &mut stem).map_err(err)?;
+        let compiled = query::compile(&searcher, &self.fields, parts, &mut stem).map_err(err)?;
         let doc_stats = LevelStats::new(&searcher, cur.live.payload.docs as u64);
         let sec_stats = LevelStats::new(&searcher, cur.live.sections);
         let (top, mut total) = self
