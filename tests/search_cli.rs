@@ -537,3 +537,53 @@ fn a_query_without_a_searchable_word_is_a_usage_error_not_a_list_of_everything()
     kb.search().arg("wireguard").assert().success();
     kb.search().args(["--kind", "pattern"]).assert().success();
 }
+
+/// Bytes a terminal acts on: C0 controls but tab and newline, DEL, C1 controls.
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect()
+}
+
+#[test]
+fn titles_headings_snippets_and_file_names_never_print_raw_control_bytes() {
+    let kb = Kb::new();
+    // OSC 0 retitles the terminal, OSC 8 fakes a link, CSI 2J clears the screen, C1 CSI.
+    kb.write(
+        "netstack/docs/ops/evil-pattern.md",
+        "---\ntitle: \"\\e]0;PWNED\\a zebra\"\n---\n# Zebra \u{1b}[2J heading\n\nzebra \u{1b}]8;;https://evil.example\u{7}link\u{1b}]8;;\u{7} and \u{9b}31m here\n\n## Bell \u{7} section\n\nnothing \u{1b}[31m here\n",
+    );
+    kb.write(
+        "wf/docs/esc\u{1b}[31mname.md",
+        "# Striped\n\nzebra in a file whose name holds ESC\n",
+    );
+    let out = kb.search().arg("zebra").assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(raw_controls(&stdout), [] as [char; 0], "{stdout:?}");
+    // Shown, escaped: the reader sees that something is there.
+    assert!(stdout.contains("\\u{1b}]0;PWNED\\u{7} zebra"), "{stdout}");
+    assert!(stdout.contains("wf/docs/esc\\u{1b}[31mname.md"), "{stdout}");
+    assert!(
+        stdout.contains("\\u{1b}]8;;https://evil.example\\u{7}"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("§ Zebra \\u{1b}[2J heading"), "{stdout}");
+    assert!(stdout.contains("and \\u{9b}31m here"), "{stdout}");
+
+    // JSON: escaped, not lost.
+    let out = kb.search().args(["--json", "zebra"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(raw_controls(&text), [] as [char; 0], "{text:?}");
+    let hits = json(text.as_bytes());
+    let evil = hits
+        .iter()
+        .find(|h| h["path"] == "docs/ops/evil-pattern.md")
+        .unwrap();
+    assert_eq!(evil["title"], "\u{1b}]0;PWNED\u{7} zebra");
+    assert!(evil["snippet"].as_str().unwrap().contains('\u{9b}'));
+    assert!(
+        hits.iter()
+            .any(|h| h["path"] == "wf/docs/esc\u{1b}[31mname.md"
+                || h["path"] == "docs/esc\u{1b}[31mname.md")
+    );
+}

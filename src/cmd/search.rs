@@ -14,7 +14,7 @@ use docengine::index::{IndexReport, OpenOptions, SearchIndex};
 use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults, limits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output::Style;
+use crate::output::{Style, clean, clean_json};
 use crate::{Cli, exit, kb_select};
 
 #[derive(Debug, clap::Args)]
@@ -177,12 +177,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         let fixes: Vec<String> = results
             .corrections
             .iter()
-            .map(|c| format!("{} → {}", c.from, c.to))
+            .map(|c| format!("{} → {}", clean(&c.from), clean(&c.to)))
             .collect();
         let st = if args.json { err } else { Style::stdout() };
         let line = format!(
             "showing results for {} ({})",
-            st.bold(results.corrected_query.as_deref().unwrap_or_default()),
+            st.bold(&clean(
+                results.corrected_query.as_deref().unwrap_or_default()
+            )),
             fixes.join(", ")
         );
         if args.json {
@@ -192,7 +194,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results.hits)?);
+        println!(
+            "{}",
+            clean_json(serde_json::to_string_pretty(&results.hits)?)
+        );
     } else {
         print!("{}", human(&config, &q, &results, Style::stdout()));
     }
@@ -200,7 +205,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         if !args.json && !cli.quiet {
             eprintln!(
                 "no results for `{}`{}",
-                q.text,
+                clean(&q.text),
                 if q.has_filters() {
                     " with these filters"
                 } else {
@@ -251,7 +256,8 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
     Ok((index, report))
 }
 
-/// `s` with its highlighted byte ranges marked; the rest styled with `rest`.
+/// `s` with its highlighted byte ranges marked; the rest styled with `rest`. Each piece is
+/// [`clean`]ed on its own, so the ranges (of the raw text) stay right.
 fn marked(
     s: &str,
     ranges: &[(usize, usize)],
@@ -259,7 +265,7 @@ fn marked(
     rest: fn(Style, &str) -> String,
 ) -> String {
     if !st.on {
-        return s.to_string();
+        return clean(s).into_owned();
     }
     let mut out = String::with_capacity(s.len() + 16 * ranges.len());
     let mut last = 0;
@@ -268,13 +274,13 @@ fn marked(
             continue;
         }
         if a > last {
-            out.push_str(&rest(st, &s[last..a]));
+            out.push_str(&rest(st, &clean(&s[last..a])));
         }
-        out.push_str(&rest(st, &st.mark(&s[a..b])));
+        out.push_str(&rest(st, &st.mark(&clean(&s[a..b]))));
         last = b;
     }
     if last < s.len() {
-        out.push_str(&rest(st, &s[last..]));
+        out.push_str(&rest(st, &clean(&s[last..])));
     }
     out
 }
@@ -289,7 +295,7 @@ fn label(h: &Hit) -> String {
         (None, Some(cat)) => cat.clone(),
         (None, None) => h.repo.clone(),
     };
-    format!("{} · {place}", h.kind)
+    format!("{} · {}", h.kind, clean(&place))
 }
 
 fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> String {
@@ -328,7 +334,7 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
         let _ = writeln!(
             o,
             "{indent}{}",
-            st.cyan(&format!("{path}{}", line.unwrap_or_default()))
+            st.cyan(&format!("{}{}", clean(&path), line.unwrap_or_default()))
         );
         if let Some(url) = &h.url {
             let anchor = h
@@ -336,10 +342,10 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
                 .as_ref()
                 .map(|s| format!("#{}", s.anchor))
                 .unwrap_or_default();
-            let _ = writeln!(o, "{indent}{}", st.dim(&format!("{url}{anchor}")));
+            let _ = writeln!(o, "{indent}{}", st.dim(&clean(&format!("{url}{anchor}"))));
         }
         if let Some(s) = h.section.as_ref().filter(|s| s.heading != h.title) {
-            let _ = writeln!(o, "{indent}§ {}", s.heading);
+            let _ = writeln!(o, "{indent}§ {}", clean(&s.heading));
         }
         if !h.snippet.is_empty() {
             let _ = writeln!(
@@ -392,5 +398,18 @@ mod tests {
             "héllo"
         );
         assert_eq!(marked("héllo", &[(1, 2), (9, 12)], on, plain), "héllo");
+    }
+
+    #[test]
+    fn repo_text_never_reaches_the_terminal_raw() {
+        let on = Style { on: true };
+        let title = "\u{1b}]0;PWNED\u{7}Backup";
+        for st in [on, Style { on: false }] {
+            let m = marked(title, &[(10, 16)], st, Style::bold);
+            assert!(!m.contains('\u{7}') && !m.contains("\u{1b}]"), "{m:?}");
+            assert!(m.contains("\\u{1b}]0;PWNED\\u{7}"), "{m:?}");
+        }
+        // The highlight still covers the word it was computed for.
+        assert!(marked(title, &[(10, 16)], on, plain).contains("\u{1b}[1;4;33mBackup"));
     }
 }
