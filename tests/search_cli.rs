@@ -587,3 +587,56 @@ fn titles_headings_snippets_and_file_names_never_print_raw_control_bytes() {
                 || h["path"] == "docs/esc\u{1b}[31mname.md")
     );
 }
+
+/// Make the index folder unwritable in a way that holds for root too (tests run as root in
+/// CI, and root ignores `chmod`): the writer lock file is replaced by a folder, so opening
+/// it for writing fails (EISDIR) while the index beside it stays readable.
+fn block_the_writer_lock(kb: &Kb) {
+    let lock = kb.index_dir().join(LOCK_FILE);
+    let _ = fs::remove_file(&lock);
+    fs::create_dir(&lock).unwrap();
+}
+
+#[test]
+fn an_unwritable_stale_index_is_searched_as_it_is_with_a_notice() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    let before = index_commit(&kb);
+    block_the_writer_lock(&kb);
+    kb.write("wf/docs/zebra.md", "# Zebra\n\nzebrafinch drill\n");
+    // Was: exit 2, "cannot take the writer lock".
+    let out = kb.search().arg("wireguard").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot be written") && stderr.contains("as it was last updated"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("WireGuard site link"));
+    // Stale: the new doc is not in it, and the index was left alone.
+    kb.search().arg("zebrafinch").assert().code(1);
+    assert_eq!(index_commit(&kb), before);
+}
+
+#[test]
+fn an_index_path_that_cannot_be_created_is_searched_in_memory_with_a_notice() {
+    let kb = Kb::new();
+    // A regular file where the index folder's parent should be: no one, root included,
+    // can create a folder under it.
+    kb.write("blocker", "not a folder");
+    let toml = fs::read_to_string(kb.root().join("netstack.toml")).unwrap();
+    kb.write(
+        "netstack.toml",
+        &format!("{toml}\n[index]\npath = \"blocker/index\"\n"),
+    );
+    let out = kb.search().arg("keepalive").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot be written") && stderr.contains("in memory"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("§ Keepalive"));
+    kb.search()
+        .args(["--json", "--kind", "site-doc"])
+        .assert()
+        .success();
+}

@@ -377,3 +377,89 @@ fn api_search_refuses_bad_parameters_with_a_json_400_and_keeps_serving() {
     assert_eq!(status, 200);
     assert!(body.contains("\"site\":\"cf\""), "{body}");
 }
+
+fn health(base: &str) -> serde_json::Value {
+    let (status, body) = get(&format!("{base}/healthz"));
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn an_unwritable_stale_index_still_answers_search_and_healthz_says_degraded() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    // A built index…
+    let built = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["search", "restic", "--kb"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    // …that cannot be written, as root too (tests run as root in CI, and root ignores
+    // `chmod`): its writer lock file becomes a folder, so it cannot be opened for writing.
+    let lock = tmp.path().join(".netstack/index/netstack-writer.lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir(&lock).unwrap();
+    // …and is stale.
+    std::fs::write(
+        tmp.path().join("cf/docs/zebra.md"),
+        "# Zebra\n\nzebrafinch drill\n",
+    )
+    .unwrap();
+    let server = start(tmp.path());
+    // Was: 503 "still being built" forever while /healthz said ok.
+    wait_for_search(&server);
+    let (status, body) = get(&format!("{}/api/search?q=zebrafinch", server.base));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("docs/zebra.md"), "searched in memory: {body}");
+    let h = health(&server.base);
+    assert_eq!(h["status"], "degraded", "{h}");
+    let reason = h["search"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("cannot be written") && reason.contains("in memory"),
+        "{h}"
+    );
+    // Edits still reach search (the index in memory follows reloads).
+    std::fs::write(
+        tmp.path().join("cf/docs/gnu.md"),
+        "# Gnu\n\ngnuwildebeest count\n",
+    )
+    .unwrap();
+    wait_until(
+        &format!("{}/api/search?q=gnuwildebeest", server.base),
+        "the edit never reached the in-memory index",
+        |s, b| s == 200 && b.contains("docs/gnu.md"),
+    );
+}
+
+#[test]
+fn an_index_path_that_cannot_be_created_is_kept_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    // A regular file where the index folder's parent should be (works as root too).
+    std::fs::write(tmp.path().join("blocker"), "not a folder").unwrap();
+    let config = tmp.path().join("netstack.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{toml}\n[index]\npath = \"blocker/index\"\n"),
+    )
+    .unwrap();
+    let server = start(tmp.path());
+    let body = wait_for_search(&server);
+    assert!(body.contains("backup-cron-pattern"), "{body}");
+    let h = health(&server.base);
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert!(
+        h["search"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("blocker/index")),
+        "{h}"
+    );
+}

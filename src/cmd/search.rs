@@ -226,6 +226,8 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
         config,
         OpenOptions {
             rebuild,
+            // One query: an index that cannot be brought up to date is searched as it is.
+            prefer_stale: true,
             ..OpenOptions::default()
         },
         &|done, total| progress.update(done, total),
@@ -242,6 +244,9 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
     }
     if let Some(n) = &report.notice {
         eprintln!("{}: {n}", err.yellow("note"));
+    }
+    if let Some(n) = &report.degraded {
+        eprintln!("{}: {}", err.yellow("note"), clean(n));
     }
     tracing::info!(
         index = %index.dir().display(),

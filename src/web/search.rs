@@ -293,7 +293,10 @@ pub async fn page(
             Err(e) => return refused(view, &e),
         };
         match run(st, snap, &q) {
-            None => view.pending = true,
+            None => match st.search_failed() {
+                Some(e) => view.error = Some(format!("search is unavailable: {e}")),
+                None => view.pending = true,
+            },
             Some(Err(e)) if client_error(&e) => return refused(view, &e),
             Some(Err(e)) => view.error = Some(e.to_string()),
             Some(Ok(r)) => {
@@ -414,6 +417,12 @@ pub async fn api(
         Err(e) => return refused(&e),
     };
     let Some(index) = state.search_index() else {
+        if let Some(e) = state.search_failed() {
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("search is unavailable: {e}"),
+            );
+        }
         let mut r = json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the search index is still being built; try again in a moment",

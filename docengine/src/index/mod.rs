@@ -13,6 +13,7 @@ mod feed;
 mod guard;
 pub mod hit;
 mod manifest;
+mod memory;
 pub mod query;
 mod record;
 mod schema;
@@ -71,6 +72,9 @@ pub struct IndexReport {
     pub created: bool,
     /// Something the user should know (another process is writing the index).
     pub notice: Option<String>,
+    /// The index folder cannot be written: what is searched instead (an index in memory, or
+    /// the folder's stale index) and what to do. Also [`SearchIndex::degraded`].
+    pub degraded: Option<String>,
     /// Docs in the index now.
     pub docs: usize,
     pub elapsed: Duration,
@@ -92,6 +96,11 @@ pub struct OpenOptions {
     /// the index is usable (then it is used as it is, with a notice), 10 min when it must be
     /// built first.
     pub lock_wait: Option<Duration>,
+    /// When the folder cannot be written but holds a usable index, search that index as it
+    /// is (stale, with [`IndexReport::degraded`] saying so) rather than building one in
+    /// memory. Right for one query (the CLI); a server, which must follow edits, keeps the
+    /// default: an index in memory, updated there on every sync.
+    pub prefer_stale: bool,
 }
 
 /// The index as of its last open or sync.
@@ -322,6 +331,12 @@ impl SearchIndex {
     /// Number of docs in the index.
     pub fn len(&self) -> usize {
         self.current().live.payload.docs
+    }
+
+    /// Why this index is not the folder's brought up to date, when the folder cannot be
+    /// written: searching an index in memory, or the folder's stale index.
+    pub fn degraded(&self) -> Option<String> {
+        self.current().live.degraded.clone()
     }
 
     /// Is the index empty?
@@ -669,8 +684,21 @@ fn open_guarded(store: &Store, fields: &Fields, config: &str) -> State {
         .unwrap_or_else(|panic| State::Broken(format!("it is damaged ({panic})")))
 }
 
+/// Why [`ensure_disk`] gave up.
+enum Failure {
+    /// An error to report as it is.
+    Fatal(Error),
+    /// The folder cannot be written (read-only, not creatable, no permission); with the
+    /// usable but stale index it holds, if any.
+    Unwritable {
+        why: String,
+        stale: Option<Arc<Live>>,
+    },
+}
+
 /// Make the index at `store` match `feed`: the one place that decides between nothing to
-/// do, an incremental update, and a rebuild, and that takes the writer lock.
+/// do, an incremental update, a rebuild, and what to search when the folder cannot be
+/// written (an index in memory, or with [`OpenOptions::prefer_stale`] the stale one).
 fn ensure(
     store: &Store,
     fields: &Fields,
@@ -681,11 +709,59 @@ fn ensure(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Arc<Live>, IndexReport)> {
     let started = Instant::now();
-    let err = |message: String| Error::Index {
-        path: store.dir.clone(),
-        message,
+    // An index this process keeps in memory is updated there.
+    if let Some(cur) = current
+        && cur.memory
+        && cur.payload.config == config
+        && !opts.rebuild
+    {
+        return memory::update(store, fields, config, feed, cur, started, progress);
+    }
+    match ensure_disk(store, fields, config, feed, current, opts, progress) {
+        Ok(done) => Ok(done),
+        Err(Failure::Fatal(e)) => Err(e),
+        Err(Failure::Unwritable { why, stale }) => {
+            let why = format!(
+                "the search index at {} cannot be written ({why})",
+                store.dir.display()
+            );
+            match stale {
+                Some(live) if opts.prefer_stale => {
+                    let degraded = format!(
+                        "{why}: searching it as it was last updated, so results may miss recent changes; make the folder writable (or point `[index] path` at one that is) to bring it up to date"
+                    );
+                    let next = live.degraded_copy(degraded.clone());
+                    let report = IndexReport {
+                        docs: next.payload.docs,
+                        degraded: Some(degraded),
+                        elapsed: started.elapsed(),
+                        ..IndexReport::default()
+                    };
+                    Ok((Arc::new(next), report))
+                }
+                _ => memory::build(store, fields, config, feed, why, started, progress),
+            }
+        }
+    }
+}
+
+/// [`ensure`] on the folder.
+fn ensure_disk(
+    store: &Store,
+    fields: &Fields,
+    config: &str,
+    feed: &dyn Feed,
+    current: Option<&Arc<Live>>,
+    opts: OpenOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Arc<Live>, IndexReport), Failure> {
+    let started = Instant::now();
+    let err = |message: String| {
+        Failure::Fatal(Error::Index {
+            path: store.dir.clone(),
+            message,
+        })
     };
-    let tan = |e: tantivy::TantivyError| err(e.to_string());
     let mut report = IndexReport::default();
     let done = |mut report: IndexReport, live: Arc<Live>| {
         report.docs = live.payload.docs;
@@ -696,6 +772,15 @@ fn ensure(
     // Without the lock: most of the time the index is up to date.
     let mut first = (!opts.rebuild).then(|| look(store, fields, config, current));
     let mut first_diff = None;
+    let stale = match &first {
+        Some(Look::Ready(live)) => Some(Arc::clone(live)),
+        _ => None,
+    };
+    let unwritable = |why: String| Failure::Unwritable {
+        why,
+        stale: stale.clone(),
+    };
+    let tan = |e: tantivy::TantivyError| unwritable(e.to_string());
     if let Some(Look::Ready(live)) = &first {
         let diff = feed.diff(&live.manifest);
         if diff.is_empty() {
@@ -708,7 +793,7 @@ fn ensure(
     let usable = matches!(first, Some(Look::Ready(_)));
     let lock = match store
         .try_lock()
-        .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+        .map_err(|e| unwritable(format!("cannot take the writer lock: {e}")))?
     {
         Some(l) => Some(l),
         None => {
@@ -720,7 +805,7 @@ fn ensure(
             });
             store
                 .lock(wait)
-                .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+                .map_err(|e| unwritable(format!("cannot take the writer lock: {e}")))?
         }
     };
     let Some(_lock) = lock else {
@@ -761,7 +846,7 @@ fn ensure(
                 return done(report, live);
             }
             let (manifest, counts, payload) = update::apply(
-                store,
+                Some(store),
                 &live.index,
                 fields,
                 config,
@@ -793,12 +878,20 @@ fn ensure(
             }
             store
                 .wipe()
-                .map_err(|e| err(format!("cannot clear it for a rebuild: {e}")))?;
+                .map_err(|e| unwritable(format!("cannot clear it for a rebuild: {e}")))?;
             let index = store.create(fields).map_err(tan)?;
             let empty = Manifest::default();
             let diff = feed.diff(&empty);
             let (_, counts, _) = update::apply(
-                store, &index, fields, config, &empty, &diff, feed, true, progress,
+                Some(store),
+                &index,
+                fields,
+                config,
+                &empty,
+                &diff,
+                feed,
+                true,
+                progress,
             )
             .map_err(tan)?;
             report.added = counts.added;

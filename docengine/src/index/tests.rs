@@ -839,3 +839,74 @@ fn counts_and_kinds_parse_alike_everywhere() {
     assert_eq!(e.param, "kind");
     assert!(e.message.contains("unknown kind `bogus`"), "{e}");
 }
+
+#[test]
+fn an_unwritable_folder_is_searched_in_memory_or_stale_never_an_error() {
+    // Root ignores permissions, so the folder is made unwritable for everyone: the writer
+    // lock file becomes a folder (cannot be opened for writing), or the index path sits
+    // under a regular file (cannot be created).
+    let kb = Kb::new();
+    kb.open_disk();
+    let lock = kb.index_dir().join(LOCK_FILE);
+    let _ = fs::remove_file(&lock);
+    fs::create_dir(&lock).unwrap();
+    kb.write("wf/docs/zebra.md", "# Zebra\n\nzebrafinch drill\n");
+
+    // The CLI's way: the stale index as it is, with the reason.
+    let stale = OpenOptions {
+        prefer_stale: true,
+        ..OpenOptions::default()
+    };
+    let (idx, r) = SearchIndex::open_disk(&kb.config(), stale, &|_, _| {}).unwrap();
+    let why = r.degraded.clone().expect("degraded");
+    assert!(
+        why.contains("cannot be written") && why.contains("last updated"),
+        "{why}"
+    );
+    assert_eq!(idx.degraded(), Some(why));
+    assert!(idx.query(&q("zebrafinch")).unwrap().hits.is_empty());
+    assert!(!idx.query(&q("restic")).unwrap().hits.is_empty());
+
+    // The server's way: an index in memory, following syncs.
+    let (idx, r) = SearchIndex::open(&kb.kb(), &|_, _| {}).unwrap();
+    assert!(
+        r.degraded
+            .as_deref()
+            .is_some_and(|w| w.contains("in memory")),
+        "{r:?}"
+    );
+    assert_eq!(
+        paths(&idx.query(&q("zebrafinch")).unwrap()),
+        ["wf/docs/zebra.md"]
+    );
+    kb.write("cf/docs/gnu.md", "# Gnu\n\ngnuwildebeest count\n");
+    fs::remove_file(kb.root().join("wf/docs/zebra.md")).unwrap();
+    let r = idx.sync(&kb.kb()).unwrap();
+    assert_eq!((r.added, r.removed), (1, 1), "{r:?}");
+    assert!(r.degraded.is_some());
+    assert_eq!(
+        paths(&idx.query(&q("gnuwildebeest")).unwrap()),
+        ["cf/docs/gnu.md"]
+    );
+    assert!(idx.query(&q("zebrafinch")).unwrap().hits.is_empty());
+    // Nothing was written to the folder.
+    assert!(lock.is_dir());
+
+    // A path that can never be created.
+    let kb = Kb::new();
+    kb.write("blocker", "a file");
+    kb.write(
+        "netstack.toml",
+        &format!("{NETSTACK_TOML}\n[index]\npath = \"blocker/index\"\n"),
+    );
+    for opts in [OpenOptions::default(), stale] {
+        let (idx, r) = SearchIndex::open_disk(&kb.config(), opts, &|_, _| {}).unwrap();
+        assert!(
+            r.degraded
+                .as_deref()
+                .is_some_and(|w| w.contains("in memory")),
+            "{r:?}"
+        );
+        assert!(!idx.query(&q("restic")).unwrap().hits.is_empty());
+    }
+}
