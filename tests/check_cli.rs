@@ -422,3 +422,37 @@ fn lint_ci_style_checkout_without_config_is_understood_by_ad_hoc_config() {
     let kb = docengine::KnowledgeBase::load(cfg).unwrap();
     assert_eq!(kb.followed_by_site("site").len(), 1);
 }
+
+#[test]
+fn file_names_and_messages_with_control_bytes_are_printed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    write(
+        r,
+        "netstack.toml",
+        "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n",
+    );
+    write(r, "netstack/docs/ops/a-pattern.md", "# A pattern\n\ntext\n");
+    // A broken doc whose name holds OSC 0 (retitle the terminal): its problem names it.
+    write(
+        r,
+        "wf/docs/broken\u{1b}]0;PWNED\u{7}.md",
+        "---\ntitle: [unclosed\n---\n# x\n",
+    );
+    let out = netstack().arg("--kb").arg(r).arg("check").output().unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{s:?}"
+    );
+    assert!(
+        s.contains("wf/docs/broken\\u{1b}]0;PWNED\\u{7}.md:3"),
+        "{s}"
+    );
+    // JSON keeps the name, escaped.
+    let v = check_json(r);
+    assert!(
+        v.to_string().contains("broken\\u001b]0;PWNED\\u0007.md"),
+        "{v}"
+    );
+}

@@ -697,3 +697,40 @@ fn docs_describe_every_rule_as_explain_does() {
         );
     }
 }
+
+#[test]
+fn file_names_with_control_bytes_are_printed_escaped_in_every_text_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path();
+    let w = |rel: &str, text: &str| {
+        let p = r.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "netstack.toml",
+        "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"wf\"\npath = \"wf\"\n",
+    );
+    w("netstack/docs/ops/a-pattern.md", "# A pattern\n\ntext\n");
+    w(
+        "wf/docs/broken\u{1b}]0;PWNED\u{7}.md",
+        "---\ntitle: [unclosed \u{1b}[2J\n---\n# x\n",
+    );
+    for format in ["human", "github"] {
+        let out = netstack()
+            .arg("--kb")
+            .arg(r)
+            .args(["lint", "--format", format])
+            .output()
+            .unwrap();
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{format}: {s:?}"
+        );
+        assert!(
+            s.contains("wf/docs/broken\\u{1b}]0;PWNED\\u{7}.md"),
+            "{format}: {s}"
+        );
+    }
+}

@@ -455,3 +455,188 @@ fn index_opens_with_options_from_the_library_too() {
     assert!(!r.changed(), "{r:?}");
     assert_eq!(idx.dir(), kb.index_dir());
 }
+
+/// The index's commit (meta.json): unchanged means nothing was rebuilt or rewritten.
+fn index_commit(kb: &Kb) -> String {
+    fs::read_to_string(kb.index_dir().join("meta.json")).unwrap()
+}
+
+#[test]
+fn offsets_and_limits_out_of_range_are_usage_errors_not_an_abort_or_a_rebuild() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    let before = index_commit(&kb);
+    // `--offset 4294967296` aborted (exit 134: a collector sized by the offset);
+    // `--limit 18446744073709551615` panicked and was taken for a damaged index (rebuild).
+    for (flag, value, bound) in [
+        ("--offset", "4294967296", "at most 10000"),
+        ("--offset", "10000000000", "at most 10000"),
+        ("--offset", "10001", "at most 10000"),
+        ("--limit", "18446744073709551615", "at most 1000"),
+        ("--limit", "99999999999999999999999", "at most 1000"),
+        ("--limit", "1001", "at most 1000"),
+    ] {
+        let out = kb
+            .search()
+            .args([flag, value, "wireguard"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(stderr.contains(bound), "{flag} {value}: {stderr}");
+        assert!(stderr.contains(flag), "names the flag: {stderr}");
+        assert!(
+            !stderr.contains("rebuilt") && !stderr.contains("panicked"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(index_commit(&kb), before, "the index was not rebuilt");
+    // The bounds themselves work.
+    kb.search()
+        .args(["--offset", "10000", "--limit", "1000", "wireguard"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("rebuilt").not());
+    kb.search()
+        .args(["--offset", "1", "--limit", "1000", "wireguard"])
+        .assert()
+        .success();
+    assert_eq!(index_commit(&kb), before);
+}
+
+#[test]
+fn a_query_without_a_searchable_word_is_a_usage_error_not_a_list_of_everything() {
+    let kb = Kb::new();
+    let long = "a".repeat(10_000);
+    let a100 = "a".repeat(100);
+    for query in ["\"", "*", "🙂", a100.as_str()] {
+        let out = kb.search().arg(query).assert().code(2).stdout("");
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("has no searchable words") && stderr.contains("filter"),
+            "{query}: {stderr}"
+        );
+        kb.search()
+            .args(["--json", query])
+            .assert()
+            .code(2)
+            .stdout("");
+    }
+    kb.search()
+        .arg(&long)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("too long").and(predicate::str::contains("1024")));
+    let many: Vec<&str> = std::iter::repeat_n("wireguard", 33).collect();
+    kb.search()
+        .args(&many)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("too many words").and(predicate::str::contains("32")));
+    // Words and filters still work, and so does a filter without words.
+    kb.search().arg("wireguard").assert().success();
+    kb.search().args(["--kind", "pattern"]).assert().success();
+}
+
+/// Bytes a terminal acts on: C0 controls but tab and newline, DEL, C1 controls.
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect()
+}
+
+#[test]
+fn titles_headings_snippets_and_file_names_never_print_raw_control_bytes() {
+    let kb = Kb::new();
+    // OSC 0 retitles the terminal, OSC 8 fakes a link, CSI 2J clears the screen, C1 CSI.
+    kb.write(
+        "netstack/docs/ops/evil-pattern.md",
+        "---\ntitle: \"\\e]0;PWNED\\a zebra\"\n---\n# Zebra \u{1b}[2J heading\n\nzebra \u{1b}]8;;https://evil.example\u{7}link\u{1b}]8;;\u{7} and \u{9b}31m here\n\n## Bell \u{7} section\n\nnothing \u{1b}[31m here\n",
+    );
+    kb.write(
+        "wf/docs/esc\u{1b}[31mname.md",
+        "# Striped\n\nzebra in a file whose name holds ESC\n",
+    );
+    let out = kb.search().arg("zebra").assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(raw_controls(&stdout), [] as [char; 0], "{stdout:?}");
+    // Shown, escaped: the reader sees that something is there.
+    assert!(stdout.contains("\\u{1b}]0;PWNED\\u{7} zebra"), "{stdout}");
+    assert!(stdout.contains("wf/docs/esc\\u{1b}[31mname.md"), "{stdout}");
+    assert!(
+        stdout.contains("\\u{1b}]8;;https://evil.example\\u{7}"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("§ Zebra \\u{1b}[2J heading"), "{stdout}");
+    assert!(stdout.contains("and \\u{9b}31m here"), "{stdout}");
+
+    // JSON: escaped, not lost.
+    let out = kb.search().args(["--json", "zebra"]).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(raw_controls(&text), [] as [char; 0], "{text:?}");
+    let hits = json(text.as_bytes());
+    let evil = hits
+        .iter()
+        .find(|h| h["path"] == "docs/ops/evil-pattern.md")
+        .unwrap();
+    assert_eq!(evil["title"], "\u{1b}]0;PWNED\u{7} zebra");
+    assert!(evil["snippet"].as_str().unwrap().contains('\u{9b}'));
+    assert!(
+        hits.iter()
+            .any(|h| h["path"] == "wf/docs/esc\u{1b}[31mname.md"
+                || h["path"] == "docs/esc\u{1b}[31mname.md")
+    );
+}
+
+/// Make the index folder unwritable in a way that holds for root too (tests run as root in
+/// CI, and root ignores `chmod`): the writer lock file is replaced by a folder, so opening
+/// it for writing fails (EISDIR) while the index beside it stays readable.
+fn block_the_writer_lock(kb: &Kb) {
+    let lock = kb.index_dir().join(LOCK_FILE);
+    let _ = fs::remove_file(&lock);
+    fs::create_dir(&lock).unwrap();
+}
+
+#[test]
+fn an_unwritable_stale_index_is_searched_as_it_is_with_a_notice() {
+    let kb = Kb::new();
+    kb.search().arg("wireguard").assert().success();
+    let before = index_commit(&kb);
+    block_the_writer_lock(&kb);
+    kb.write("wf/docs/zebra.md", "# Zebra\n\nzebrafinch drill\n");
+    // Was: exit 2, "cannot take the writer lock".
+    let out = kb.search().arg("wireguard").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot be written") && stderr.contains("as it was last updated"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("WireGuard site link"));
+    // Stale: the new doc is not in it, and the index was left alone.
+    kb.search().arg("zebrafinch").assert().code(1);
+    assert_eq!(index_commit(&kb), before);
+}
+
+#[test]
+fn an_index_path_that_cannot_be_created_is_searched_in_memory_with_a_notice() {
+    let kb = Kb::new();
+    // A regular file where the index folder's parent should be: no one, root included,
+    // can create a folder under it.
+    kb.write("blocker", "not a folder");
+    let toml = fs::read_to_string(kb.root().join("netstack.toml")).unwrap();
+    kb.write(
+        "netstack.toml",
+        &format!("{toml}\n[index]\npath = \"blocker/index\"\n"),
+    );
+    let out = kb.search().arg("keepalive").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("cannot be written") && stderr.contains("in memory"),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains("§ Keepalive"));
+    kb.search()
+        .args(["--json", "--kind", "site-doc"])
+        .assert()
+        .success();
+}

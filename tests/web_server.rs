@@ -301,3 +301,165 @@ fn crawling_a_messy_kb_finds_no_server_error_and_no_dead_link() {
     }
     assert!(pages > 30, "crawled only {pages} pages");
 }
+
+/// A JSON `400` of the search API naming `param` (and its bound, when it has one).
+fn assert_refused(base: &str, query: &str, param: &str, max: Option<u64>) {
+    let (status, body) = get(&format!("{base}/api/search?{query}"));
+    assert_eq!(status, 400, "{query}: {body}");
+    let v: serde_json::Value =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{query}: not JSON ({e}): {body}"));
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+    assert_eq!(v["parameter"], param, "{query}: {body}");
+    if let Some(max) = max {
+        assert_eq!(v["max"], max, "{query}: {body}");
+        assert!(v["error"].as_str().unwrap().contains(&max.to_string()));
+    }
+}
+
+#[test]
+fn api_search_refuses_bad_parameters_with_a_json_400_and_keeps_serving() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let mut server = start(tmp.path());
+    wait_for_search(&server);
+    let base = server.base.clone();
+    // These aborted the whole server (a top-docs collector sized by `offset`) or panicked.
+    assert_refused(&base, "q=backup&offset=10000000000", "offset", Some(10_000));
+    assert_refused(&base, "q=backup&offset=4294967296", "offset", Some(10_000));
+    assert_refused(
+        &base,
+        "q=backup&limit=18446744073709551615",
+        "limit",
+        Some(100),
+    );
+    assert_refused(
+        &base,
+        "q=backup&limit=18446744073709551616",
+        "limit",
+        Some(100),
+    );
+    assert_refused(&base, "q=backup&limit=101", "limit", Some(100));
+    assert_refused(&base, "q=backup&offset=-1", "offset", Some(10_000));
+    // `site=nope` was a 500; `kind=bogus` was ignored (the CLI says exit 2 for both).
+    assert_refused(&base, "q=backup&site=nope", "site", None);
+    assert_refused(&base, "q=backup&kind=bogus", "kind", None);
+    // No searchable word: was every doc, 200.
+    for q in ["%22", "*", "%F0%9F%99%82", &"a".repeat(100)] {
+        assert_refused(&base, &format!("q={q}"), "q", None);
+    }
+    assert_refused(&base, &format!("q={}", "a".repeat(10_000)), "q", Some(1024));
+    // The search page says so too, with a 400, never a 500.
+    for q in [
+        "q=backup&page=100000000000000000000",
+        "q=backup&page=502",
+        "q=backup&kind=bogus",
+        "q=backup&site=nope",
+        "q=%F0%9F%99%82",
+    ] {
+        let (status, body) = get(&format!("{base}/search?{q}"));
+        assert_eq!(status, 400, "{q}: {body}");
+    }
+    let (status, _) = get(&format!("{base}/search?q=backup&page=501"));
+    assert_eq!(status, 200);
+    // Still serving, and healthy.
+    assert!(server.child.try_wait().unwrap().is_none(), "server died");
+    let (status, body) = get(&format!("{base}/healthz"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let (status, body) = get(&format!(
+        "{base}/api/search?q=backup&limit=100&offset=10000"
+    ));
+    assert_eq!((status, body.as_str()), (200, "[]"));
+    let (status, body) = get(&format!("{base}/api/search?q=backup&site=cf&kind=site-doc"));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"site\":\"cf\""), "{body}");
+}
+
+fn health(base: &str) -> serde_json::Value {
+    let (status, body) = get(&format!("{base}/healthz"));
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn an_unwritable_stale_index_still_answers_search_and_healthz_says_degraded() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    // A built index…
+    let built = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["search", "restic", "--kb"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success());
+    // …that cannot be written, as root too (tests run as root in CI, and root ignores
+    // `chmod`): its writer lock file becomes a folder, so it cannot be opened for writing.
+    let lock = tmp.path().join(".netstack/index/netstack-writer.lock");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir(&lock).unwrap();
+    // …and is stale.
+    std::fs::write(
+        tmp.path().join("cf/docs/zebra.md"),
+        "# Zebra\n\nzebrafinch drill\n",
+    )
+    .unwrap();
+    let server = start(tmp.path());
+    // Was: 503 "still being built" forever while /healthz said ok.
+    wait_for_search(&server);
+    let (status, body) = get(&format!("{}/api/search?q=zebrafinch", server.base));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("docs/zebra.md"), "searched in memory: {body}");
+    let h = health(&server.base);
+    assert_eq!(h["status"], "degraded", "{h}");
+    let reason = h["search"]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("cannot be written") && reason.contains("in memory"),
+        "{h}"
+    );
+    // Edits still reach search (the index in memory follows reloads).
+    std::fs::write(
+        tmp.path().join("cf/docs/gnu.md"),
+        "# Gnu\n\ngnuwildebeest count\n",
+    )
+    .unwrap();
+    wait_until(
+        &format!("{}/api/search?q=gnuwildebeest", server.base),
+        "the edit never reached the in-memory index",
+        |s, b| s == 200 && b.contains("docs/gnu.md"),
+    );
+}
+
+#[test]
+fn an_index_path_that_cannot_be_created_is_kept_in_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    // A regular file where the index folder's parent should be (works as root too).
+    std::fs::write(tmp.path().join("blocker"), "not a folder").unwrap();
+    let config = tmp.path().join("netstack.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{toml}\n[index]\npath = \"blocker/index\"\n"),
+    )
+    .unwrap();
+    let server = start(tmp.path());
+    let body = wait_for_search(&server);
+    assert!(body.contains("backup-cron-pattern"), "{body}");
+    let h = health(&server.base);
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert!(
+        h["search"]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("blocker/index")),
+        "{h}"
+    );
+}

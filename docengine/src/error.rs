@@ -53,6 +53,11 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
+    /// A search query the engine refuses (a bound exceeded, an unknown kind or site, no
+    /// searchable word), naming the parameter at fault.
+    #[error(transparent)]
+    Query(#[from] crate::index::QueryError),
+
     /// A site's contract names no usable contact for action recommendations (or there is no
     /// contract): `path` is the contract as shown to users, `message` says what to add.
     #[error("{path}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]

@@ -6,7 +6,7 @@ use anyhow::Result;
 use docengine::summary::Summary;
 use docengine::{KnowledgeBase, Severity};
 
-use crate::output::Style;
+use crate::output::{Style, clean, clean_json};
 use crate::{Cli, exit, kb_select};
 
 #[derive(Debug, clap::Args)]
@@ -20,16 +20,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
     let kb = kb_select::load(cli.kb.as_deref())?;
     let summary = Summary::of(&kb);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        println!("{}", clean_json(serde_json::to_string_pretty(&summary)?));
     } else {
         print!("{}", human(&kb, &summary, Style::stdout()));
     }
     Ok(exit::OK)
 }
 
+/// The summary for a person. Everything that comes from a repo or the config (names, paths,
+/// categories, contacts, messages) goes through [`clean`].
 fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "{} {}", st.bold("Knowledge base"), s.kb);
+    let _ = writeln!(o, "{} {}", st.bold("Knowledge base"), clean(&s.kb));
     let base = s
         .pattern_repo
         .base_urls
@@ -40,11 +42,11 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
         o,
         "\n{} {} ({}): {} docs, {} patterns, published at {}",
         st.bold("Pattern repo"),
-        s.pattern_repo.name,
-        s.pattern_repo.path,
+        clean(&s.pattern_repo.name),
+        clean(&s.pattern_repo.path),
         s.pattern_repo.docs,
         s.patterns,
-        base
+        clean(base)
     );
     let width = s
         .categories
@@ -53,7 +55,7 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
         .max()
         .unwrap_or(0);
     for c in &s.categories {
-        let _ = writeln!(o, "  {:width$}  {:>3}", c.category, c.patterns);
+        let _ = writeln!(o, "  {:width$}  {:>3}", clean(&c.category), c.patterns);
     }
 
     let _ = writeln!(o, "\n{} ({})", st.bold("Sites"), s.sites.len());
@@ -63,9 +65,9 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
             let _ = writeln!(
                 o,
                 "  {:width$}  {} ({})",
-                site.name,
+                clean(&site.name),
                 st.red("not loaded"),
-                site.path
+                clean(&site.path)
             );
             continue;
         }
@@ -80,7 +82,7 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
                         } else {
                             format!(" cc {}", c.cc.join(", "))
                         };
-                        format!("{} {}{cc}", c.method, c.address)
+                        clean(&format!("{} {}{cc}", c.method, c.address)).into_owned()
                     })
                     .collect();
                 format!("{} {}", st.green("contract ok:"), contacts.join("; "))
@@ -88,13 +90,16 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
             (None, status) => format!(
                 "{} {}",
                 st.yellow(&format!("contract {status}:")),
-                site.contract_problem.clone().unwrap_or_default()
+                clean(site.contract_problem.as_deref().unwrap_or_default())
             ),
         };
         let _ = writeln!(
             o,
             "  {:width$}  {:>3} docs  follows {:>2} patterns  {}",
-            site.name, site.docs, site.patterns_followed, contract
+            clean(&site.name),
+            site.docs,
+            site.patterns_followed,
+            contract
         );
     }
 
@@ -130,11 +135,11 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
         let _ = writeln!(
             o,
             "  {}:{}  {} {}{}",
-            shown,
+            clean(&shown),
             r.line,
             st.dim(r.form.as_str()),
-            r.target,
-            hint
+            clean(&r.target),
+            clean(&hint)
         );
     }
 
@@ -155,7 +160,13 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
             Some(l) => format!("{}:{l}", p.path),
             None => p.path.clone(),
         };
-        let _ = writeln!(o, "  {}: {}: {}", loc, st.severity(p.severity), p.message);
+        let _ = writeln!(
+            o,
+            "  {}: {}: {}",
+            clean(&loc),
+            st.severity(p.severity),
+            clean(&p.message)
+        );
     }
     o
 }

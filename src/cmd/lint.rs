@@ -11,7 +11,7 @@ use docengine::config::{AdHocOptions, LintConfig};
 use docengine::lint::{self, Baseline, Finding, Report, Rule, Settings, Target};
 use docengine::{Config, KnowledgeBase, Severity};
 
-use crate::output::Style;
+use crate::output::{Style, clean, clean_json};
 use crate::{Cli, exit, kb_select};
 
 /// Output formats.
@@ -164,8 +164,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
             Style::stdout().on && args.output.is_none(),
             &rel,
         ),
-        Format::Json => lint::render::json(&report.findings),
-        Format::Sarif => lint::render::sarif(&report, &settings),
+        Format::Json => clean_json(lint::render::json(&report.findings)),
+        Format::Sarif => clean_json(lint::render::sarif(&report, &settings)),
         Format::Github => {
             if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
                 let md = lint::render::markdown_summary(&report, 200, rel);
@@ -181,7 +181,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
                     })?;
                 writeln!(f, "{md}").context("writing $GITHUB_STEP_SUMMARY")?;
             }
-            lint::render::github(&report.findings, rel)
+            // Plain text for a CI log: nothing in it is styling, so all of it is cleaned.
+            clean(&lint::render::github(&report.findings, rel)).into_owned()
         }
     };
     match &args.output {
@@ -436,17 +437,20 @@ fn human(
             Severity::Warning => L::WARNING,
             Severity::Info => L::INFO,
         };
-        let shown = path(f);
+        // Everything from a repo (file name, message, fix, source lines) goes through
+        // `clean`: the renderer adds its own styling around it.
+        let shown = clean(&path(f)).into_owned();
+        let message = clean(&f.message).into_owned();
         let source = f
             .abs_path
             .as_ref()
             .and_then(|p| std::fs::read(p).ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
-        let title = level.primary_title(f.message.as_str()).id(f.rule.id());
+            .map(|b| String::from_utf8_lossy(&b).replace("\r\n", "\n"));
+        let title = level.primary_title(message.as_str()).id(f.rule.id());
         let mut groups: Vec<Group<'_>> = Vec::new();
         match source.as_deref().and_then(|s| {
-            let cols = f.columns.map(|c| c.bytes);
-            span(s, f.line, f.end_line, cols).map(|sp| (s, sp))
+            let cols = f.columns.map(|c| clean_columns(s, f.line, c.bytes));
+            span(&clean(s), f.line, f.end_line, cols).map(|sp| (s, sp))
         }) {
             Some((_, (lines, range))) => {
                 let label = match f.rule {
@@ -481,7 +485,7 @@ fn human(
                 .as_deref()
                 .map(|u| format!(" <{u}>"))
                 .unwrap_or_default();
-            notes.push(format!("pattern: {}{lines}{url}", p.path));
+            notes.push(clean(&format!("pattern: {}{lines}{url}", p.path)).into_owned());
         }
         if !f.suggestions.is_empty() {
             let s: Vec<String> = f
@@ -492,7 +496,7 @@ fn human(
                     None => p.id.clone(),
                 })
                 .collect();
-            notes.push(format!("existing patterns: {}", s.join(", ")));
+            notes.push(clean(&format!("existing patterns: {}", s.join(", "))).into_owned());
         }
         let mut tail = Group::with_level(L::NOTE);
         let mut any = false;
@@ -500,13 +504,23 @@ fn human(
             tail = tail.element(L::NOTE.message(n.as_str()));
             any = true;
         }
-        tail = tail.element(L::HELP.message(f.fix.as_str()));
+        let fix = clean(&f.fix).into_owned();
+        tail = tail.element(L::HELP.message(fix.as_str()));
         let _ = any;
         groups.push(tail);
         let _ = writeln!(out, "{}\n", renderer.render(&groups));
     }
     out.push_str(&summary_line(report, fail_on, Style { on: color }));
     out
+}
+
+/// Byte columns of a finding on line `line` of `src`, as they fall in the [`clean`]ed line.
+fn clean_columns(src: &str, line: u32, (a, b): (usize, usize)) -> (usize, usize) {
+    let Some(text) = src.lines().nth((line as usize).saturating_sub(1)) else {
+        return (a, b);
+    };
+    let at = |n: usize| text.get(..n).map(|p| clean(p).len()).unwrap_or(n);
+    (at(a), at(b))
 }
 
 /// Line numbers shown start at the finding's first context line.

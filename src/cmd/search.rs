@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use docengine::index::{IndexReport, OpenOptions, SearchIndex};
-use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults};
+use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults, limits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output::Style;
+use crate::output::{Style, clean, clean_json};
 use crate::{Cli, exit, kb_select};
 
 #[derive(Debug, clap::Args)]
@@ -26,7 +26,7 @@ pub struct Args {
     pub query: Vec<String>,
 
     /// Only docs of this kind: pattern, guide, site-doc (or site), contract. Repeatable.
-    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    #[arg(long, value_name = "KIND", value_parser = kind)]
     pub kind: Vec<DocKind>,
 
     /// Only docs of this site (or of the pattern repo, by its name). Repeatable.
@@ -41,12 +41,12 @@ pub struct Args {
     #[arg(long, value_name = "TAG")]
     pub tag: Vec<String>,
 
-    /// Number of results.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = docengine::index::DEFAULT_LIMIT)]
+    /// Number of results (at most 1000; more is a usage error).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = docengine::index::DEFAULT_LIMIT, value_parser = limit)]
     pub limit: usize,
 
-    /// Skip this many results (for paging).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    /// Skip this many results, for paging (at most 10000; more is a usage error).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = offset)]
     pub offset: usize,
 
     /// Print the results as a JSON array (schema in the README).
@@ -58,10 +58,18 @@ pub struct Args {
     pub reindex: bool,
 }
 
-fn parse_kind(s: &str) -> Result<DocKind, String> {
-    DocKind::parse(s).ok_or_else(|| {
-        format!("unknown kind `{s}`: use pattern, guide, site-doc (or site) or contract")
-    })
+fn kind(s: &str) -> Result<DocKind, String> {
+    docengine::index::parse_kind(s).map_err(|e| e.message)
+}
+
+/// `--limit`: out of range is a usage error (exit 2), as the library would refuse it.
+fn limit(s: &str) -> Result<usize, String> {
+    docengine::index::parse_count("limit", s, limits::MAX_SEARCH_LIMIT).map_err(|e| e.message)
+}
+
+/// `--offset`: out of range is a usage error (exit 2).
+fn offset(s: &str) -> Result<usize, String> {
+    docengine::index::parse_count("offset", s, limits::MAX_SEARCH_OFFSET).map_err(|e| e.message)
 }
 
 /// A progress bar on stderr that appears only when indexing takes more than a moment and
@@ -137,12 +145,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         );
         return Ok(exit::USAGE);
     }
+    // Bounds and searchable words first: a query that cannot be answered never opens (or
+    // builds) the index.
+    if let Err(e) = q.check() {
+        eprintln!("{}: {e}", err.red("error"));
+        return Ok(exit::USAGE);
+    }
     let config = kb_select::config(cli.kb.as_deref())?;
     let (index, _) = open(&config, args.reindex, cli.quiet)?;
     let results = match index.query(&q) {
         Ok(r) => r,
         Err(docengine::Error::Invalid(m)) => {
             eprintln!("{}: {m}", err.red("error"));
+            return Ok(exit::USAGE);
+        }
+        Err(docengine::Error::Query(e)) => {
+            eprintln!("{}: {e}", err.red("error"));
             return Ok(exit::USAGE);
         }
         // Damaged in a way opening did not notice: rebuild once, then search again.
@@ -159,12 +177,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         let fixes: Vec<String> = results
             .corrections
             .iter()
-            .map(|c| format!("{} → {}", c.from, c.to))
+            .map(|c| format!("{} → {}", clean(&c.from), clean(&c.to)))
             .collect();
         let st = if args.json { err } else { Style::stdout() };
         let line = format!(
             "showing results for {} ({})",
-            st.bold(results.corrected_query.as_deref().unwrap_or_default()),
+            st.bold(&clean(
+                results.corrected_query.as_deref().unwrap_or_default()
+            )),
             fixes.join(", ")
         );
         if args.json {
@@ -174,7 +194,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results.hits)?);
+        println!(
+            "{}",
+            clean_json(serde_json::to_string_pretty(&results.hits)?)
+        );
     } else {
         print!("{}", human(&config, &q, &results, Style::stdout()));
     }
@@ -182,7 +205,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         if !args.json && !cli.quiet {
             eprintln!(
                 "no results for `{}`{}",
-                q.text,
+                clean(&q.text),
                 if q.has_filters() {
                     " with these filters"
                 } else {
@@ -203,6 +226,8 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
         config,
         OpenOptions {
             rebuild,
+            // One query: an index that cannot be brought up to date is searched as it is.
+            prefer_stale: true,
             ..OpenOptions::default()
         },
         &|done, total| progress.update(done, total),
@@ -220,6 +245,9 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
     if let Some(n) = &report.notice {
         eprintln!("{}: {n}", err.yellow("note"));
     }
+    if let Some(n) = &report.degraded {
+        eprintln!("{}: {}", err.yellow("note"), clean(n));
+    }
     tracing::info!(
         index = %index.dir().display(),
         docs = report.docs,
@@ -233,7 +261,8 @@ fn open(config: &Config, rebuild: bool, quiet: bool) -> Result<(SearchIndex, Ind
     Ok((index, report))
 }
 
-/// `s` with its highlighted byte ranges marked; the rest styled with `rest`.
+/// `s` with its highlighted byte ranges marked; the rest styled with `rest`. Each piece is
+/// [`clean`]ed on its own, so the ranges (of the raw text) stay right.
 fn marked(
     s: &str,
     ranges: &[(usize, usize)],
@@ -241,7 +270,7 @@ fn marked(
     rest: fn(Style, &str) -> String,
 ) -> String {
     if !st.on {
-        return s.to_string();
+        return clean(s).into_owned();
     }
     let mut out = String::with_capacity(s.len() + 16 * ranges.len());
     let mut last = 0;
@@ -250,13 +279,13 @@ fn marked(
             continue;
         }
         if a > last {
-            out.push_str(&rest(st, &s[last..a]));
+            out.push_str(&rest(st, &clean(&s[last..a])));
         }
-        out.push_str(&rest(st, &st.mark(&s[a..b])));
+        out.push_str(&rest(st, &st.mark(&clean(&s[a..b]))));
         last = b;
     }
     if last < s.len() {
-        out.push_str(&rest(st, &s[last..]));
+        out.push_str(&rest(st, &clean(&s[last..])));
     }
     out
 }
@@ -271,7 +300,7 @@ fn label(h: &Hit) -> String {
         (None, Some(cat)) => cat.clone(),
         (None, None) => h.repo.clone(),
     };
-    format!("{} · {place}", h.kind)
+    format!("{} · {}", h.kind, clean(&place))
 }
 
 fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> String {
@@ -310,7 +339,7 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
         let _ = writeln!(
             o,
             "{indent}{}",
-            st.cyan(&format!("{path}{}", line.unwrap_or_default()))
+            st.cyan(&format!("{}{}", clean(&path), line.unwrap_or_default()))
         );
         if let Some(url) = &h.url {
             let anchor = h
@@ -318,10 +347,10 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
                 .as_ref()
                 .map(|s| format!("#{}", s.anchor))
                 .unwrap_or_default();
-            let _ = writeln!(o, "{indent}{}", st.dim(&format!("{url}{anchor}")));
+            let _ = writeln!(o, "{indent}{}", st.dim(&clean(&format!("{url}{anchor}"))));
         }
         if let Some(s) = h.section.as_ref().filter(|s| s.heading != h.title) {
-            let _ = writeln!(o, "{indent}§ {}", s.heading);
+            let _ = writeln!(o, "{indent}§ {}", clean(&s.heading));
         }
         if !h.snippet.is_empty() {
             let _ = writeln!(
@@ -334,8 +363,11 @@ fn human(config: &Config, q: &SearchQuery, r: &SearchResults, st: Style) -> Stri
     }
     if !r.hits.is_empty() {
         let last = r.hits.last().map(|h| h.rank).unwrap_or(0);
-        let more = if r.total > last {
-            format!(" · --limit {} or --offset {last} for more", q.limit * 2)
+        let more = if r.total > last && last <= limits::MAX_SEARCH_OFFSET {
+            format!(
+                " · --limit {} or --offset {last} for more",
+                (q.limit * 2).min(limits::MAX_SEARCH_LIMIT)
+            )
         } else {
             String::new()
         };
@@ -371,5 +403,18 @@ mod tests {
             "héllo"
         );
         assert_eq!(marked("héllo", &[(1, 2), (9, 12)], on, plain), "héllo");
+    }
+
+    #[test]
+    fn repo_text_never_reaches_the_terminal_raw() {
+        let on = Style { on: true };
+        let title = "\u{1b}]0;PWNED\u{7}Backup";
+        for st in [on, Style { on: false }] {
+            let m = marked(title, &[(10, 16)], st, Style::bold);
+            assert!(!m.contains('\u{7}') && !m.contains("\u{1b}]"), "{m:?}");
+            assert!(m.contains("\\u{1b}]0;PWNED\\u{7}"), "{m:?}");
+        }
+        // The highlight still covers the word it was computed for.
+        assert!(marked(title, &[(10, 16)], on, plain).contains("\u{1b}[1;4;33mBackup"));
     }
 }

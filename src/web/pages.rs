@@ -1049,8 +1049,14 @@ pub async fn recommend_finding(
 /// `GET /healthz`
 pub async fn healthz(State(state): State<AppState>) -> Response<Body> {
     let snap = state.snapshot();
+    let search = state.search_degraded();
     let body = serde_json::json!({
-        "status": "ok",
+        "status": if search.is_some() { "degraded" } else { "ok" },
+        "search": match &search {
+            Some(why) => serde_json::json!({ "status": "degraded", "reason": why }),
+            None if state.search_index().is_none() => serde_json::json!({ "status": "building" }),
+            None => serde_json::json!({ "status": "ok" }),
+        },
         "kb": state.inner().kb_dir.display().to_string(),
         "generation": snap.generation,
         "docs": snap.kb.docs.len(),

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Response, StatusCode, Uri, header};
-use docengine::index::{Hit, SearchQuery, SearchResults};
-use docengine::routes;
-use docengine::{DocKind, KnowledgeBase, SearchIndex};
+use docengine::index::{Hit, QueryError, SearchQuery, SearchResults};
+use docengine::{KnowledgeBase, SearchIndex};
+use docengine::{limits, routes};
 use serde::Deserialize;
 
 use super::cache::CachedPage;
@@ -20,10 +21,11 @@ use super::views::{Chip, SearchHitView, SearchPage};
 
 /// Hits per search page.
 const PAGE: usize = 20;
-/// Most hits one API call returns.
-const API_MAX: usize = 100;
+/// The last page the search page shows: no page starts past [`limits::MAX_SEARCH_OFFSET`].
+const LAST_PAGE: usize = limits::MAX_SEARCH_OFFSET / PAGE + 1;
 
-/// The query string of the search page and the API.
+/// The query string of the search page and the API. Numbers are taken as text and parsed
+/// by [`docengine::index::parse_count`], so a bad one is a `400` naming it, as the CLI would.
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchParams {
     #[serde(default)]
@@ -32,21 +34,35 @@ pub struct SearchParams {
     site: Option<String>,
     category: Option<String>,
     tag: Option<String>,
-    limit: Option<usize>,
-    offset: Option<usize>,
-    page: Option<usize>,
+    limit: Option<String>,
+    offset: Option<String>,
+    page: Option<String>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
     s.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A count parameter: absent or empty is `None`.
+fn count(
+    name: &'static str,
+    value: &Option<String>,
+    max: usize,
+) -> Result<Option<usize>, QueryError> {
+    nonempty(value)
+        .map(|v| docengine::index::parse_count(name, v, max))
+        .transpose()
+}
+
 impl SearchParams {
-    fn query(&self, limit: usize, offset: usize) -> SearchQuery {
-        SearchQuery {
+    /// The query, refused as the library would refuse it (bounds, no searchable word,
+    /// unknown kind); unknown sites are checked against the index.
+    fn query(&self, limit: usize, offset: usize) -> Result<SearchQuery, QueryError> {
+        let q = SearchQuery {
             text: self.q.trim().to_string(),
             kinds: nonempty(&self.kind)
-                .and_then(DocKind::parse)
+                .map(docengine::index::parse_kind)
+                .transpose()?
                 .into_iter()
                 .collect(),
             sites: nonempty(&self.site)
@@ -63,7 +79,9 @@ impl SearchParams {
                 .collect(),
             limit,
             offset,
-        }
+        };
+        q.check()?;
+        Ok(q)
     }
 }
 
@@ -72,9 +90,14 @@ fn run(
     state: &AppState,
     snap: &Snapshot,
     q: &SearchQuery,
-) -> Option<Result<SearchResults, String>> {
+) -> Option<Result<SearchResults, docengine::Error>> {
     let index: Arc<SearchIndex> = state.search_index()?;
-    Some(index.search(&snap.kb, q).map_err(|e| e.to_string()))
+    Some(index.search(&snap.kb, q))
+}
+
+/// Is this a refusal of what the client asked (a `400`), not a failure of the server?
+fn client_error(e: &docengine::Error) -> bool {
+    matches!(e, docengine::Error::Query(_) | docengine::Error::Invalid(_))
 }
 
 /// The in-app URL of a hit (its section anchor included).
@@ -134,11 +157,20 @@ pub fn hit_views(kb: &KnowledgeBase, hits: &[Hit]) -> Vec<SearchHitView> {
 
 /// Top hits for the words of a missing path (the 404 page).
 pub fn for_missing_path(state: &AppState, snap: &Snapshot, words: &str) -> Vec<SearchHitView> {
-    if words.trim().is_empty() {
+    // A path may hold more words than a query may: search for the first ones.
+    let mut text = String::new();
+    for w in words.split_whitespace().take(limits::MAX_QUERY_WORDS) {
+        if text.len() + w.len() + 1 > limits::MAX_QUERY_BYTES {
+            break;
+        }
+        text.push_str(w);
+        text.push(' ');
+    }
+    if text.trim().is_empty() {
         return Vec::new();
     }
     let q = SearchQuery {
-        text: words.to_string(),
+        text: text.trim_end().to_string(),
         limit: 5,
         ..SearchQuery::default()
     };
@@ -195,7 +227,7 @@ pub async fn page(
     cached(&state, &key, &headers, NeedsLint::No, move |st, snap, _| {
         let kb = &snap.kb;
         let text = p.q.trim().to_string();
-        let page_no = p.page.unwrap_or(1).max(1);
+        let page_no = count("page", &p.page, LAST_PAGE);
         let kind = nonempty(&p.kind).unwrap_or("").to_string();
         let site = nonempty(&p.site).unwrap_or("").to_string();
         let category = nonempty(&p.category).unwrap_or("").to_string();
@@ -244,11 +276,29 @@ pub async fn page(
         if text.is_empty() {
             return Html(StatusCode::OK, super::pages::render_template(&view));
         }
+        let refused = |mut view: SearchPage, e: &dyn std::fmt::Display| {
+            view.error = Some(e.to_string());
+            Html(
+                StatusCode::BAD_REQUEST,
+                super::pages::render_template(&view),
+            )
+        };
+        let page_no = match page_no {
+            Ok(n) => n.unwrap_or(1).max(1),
+            Err(e) => return refused(view, &e),
+        };
         let offset = (page_no - 1) * PAGE;
-        let q = p.query(PAGE, offset);
+        let q = match p.query(PAGE, offset) {
+            Ok(q) => q,
+            Err(e) => return refused(view, &e),
+        };
         match run(st, snap, &q) {
-            None => view.pending = true,
-            Some(Err(e)) => view.error = Some(e),
+            None => match st.search_failed() {
+                Some(e) => view.error = Some(format!("search is unavailable: {e}")),
+                None => view.pending = true,
+            },
+            Some(Err(e)) if client_error(&e) => return refused(view, &e),
+            Some(Err(e)) => view.error = Some(e.to_string()),
             Some(Ok(r)) => {
                 view.total = r.total;
                 view.first = offset + 1;
@@ -273,7 +323,7 @@ pub async fn page(
                 if page_no > 1 {
                     view.prev = Some(page_url(page_no - 1));
                 }
-                if offset + PAGE < r.total {
+                if offset + PAGE < r.total && page_no < LAST_PAGE {
                     view.next = Some(page_url(page_no + 1));
                 }
                 if r.hits.is_empty() {
@@ -321,21 +371,58 @@ fn json_error(status: StatusCode, message: &str) -> Response<Body> {
     json(status, serde_json::json!({ "error": message }).to_string())
 }
 
+/// `400` for a refused query: the message, the parameter at fault and its bound.
+fn refused(e: &QueryError) -> Response<Body> {
+    let mut body = serde_json::json!({ "error": e.message, "parameter": e.param });
+    if let Some(max) = e.max {
+        body["max"] = max.into();
+    }
+    json(StatusCode::BAD_REQUEST, body.to_string())
+}
+
 /// `GET /api/search?q=…[&kind=&site=&category=&tag=&limit=&offset=]`: the hits as
-/// `netstack search --json` prints them (a JSON array of hits).
+/// `netstack search --json` prints them (a JSON array of hits). Every refusal is a `400`
+/// with a JSON body: `{"error": …, "parameter": …, "max": …}`.
 pub async fn api(
     State(state): State<AppState>,
-    Query(p): Query<SearchParams>,
+    params: Result<Query<SearchParams>, QueryRejection>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response<Body> {
+    let p = match params {
+        Ok(Query(p)) => p,
+        Err(e) => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                &format!("unusable query string: {}", e.body_text()),
+            );
+        }
+    };
     if p.q.trim().is_empty() {
         return json_error(
             StatusCode::BAD_REQUEST,
             "missing query: pass ?q=words (and optionally kind, site, category, tag, limit, offset)",
         );
     }
+    let limit = match count("limit", &p.limit, limits::MAX_API_LIMIT) {
+        Ok(l) => l.unwrap_or(docengine::index::DEFAULT_LIMIT).max(1),
+        Err(e) => return refused(&e),
+    };
+    let offset = match count("offset", &p.offset, limits::MAX_SEARCH_OFFSET) {
+        Ok(o) => o.unwrap_or(0),
+        Err(e) => return refused(&e),
+    };
+    let q = match p.query(limit, offset) {
+        Ok(q) => q,
+        Err(e) => return refused(&e),
+    };
     let Some(index) = state.search_index() else {
+        if let Some(e) = state.search_failed() {
+            return json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("search is unavailable: {e}"),
+            );
+        }
         let mut r = json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the search index is still being built; try again in a moment",
@@ -344,6 +431,9 @@ pub async fn api(
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
         return r;
     };
+    if let Err(e) = index.check(&q) {
+        return refused(&e);
+    }
     let snap = state.snapshot();
     let key = format!(
         "{}\0s{}",
@@ -356,11 +446,6 @@ pub async fn api(
         Ok(page) => return page.respond(&headers),
         Err(guard) => guard,
     };
-    let limit = p
-        .limit
-        .unwrap_or(docengine::index::DEFAULT_LIMIT)
-        .clamp(1, API_MAX);
-    let q = p.query(limit, p.offset.unwrap_or(0));
     let for_search = Arc::clone(&snap);
     let result = tokio::task::spawn_blocking(move || index.search(&for_search.kb, &q)).await;
     match result {
@@ -370,6 +455,8 @@ pub async fn api(
             let _ = guard.insert(Arc::clone(&page));
             page.respond(&headers)
         }
+        Ok(Err(docengine::Error::Query(e))) => refused(&e),
+        Ok(Err(e)) if client_error(&e) => json_error(StatusCode::BAD_REQUEST, &e.to_string()),
         Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
         Err(e) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }

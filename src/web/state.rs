@@ -100,6 +100,9 @@ pub struct Inner {
     next_generation: AtomicU64,
     /// The search index, once opened (in the background at start).
     search: std::sync::OnceLock<Arc<SearchIndex>>,
+    /// Why the search index could not be opened at all (search answers `503` with it and
+    /// `/healthz` says `degraded`).
+    search_failed: std::sync::OnceLock<String>,
     /// One low-priority thread for index updates (they run after every reload and, on a
     /// big KB, take a few hundred milliseconds of CPU that requests need more).
     index_pool: Arc<rayon::ThreadPool>,
@@ -130,6 +133,7 @@ impl AppState {
             shutdown,
             next_generation: AtomicU64::new(2),
             search: std::sync::OnceLock::new(),
+            search_failed: std::sync::OnceLock::new(),
             index_pool: Arc::new(
                 rayon::ThreadPoolBuilder::new()
                     .num_threads(1)
@@ -205,6 +209,23 @@ impl AppState {
         self.0.search.get().cloned()
     }
 
+    /// Why search is unavailable for good (the index could not be opened, not even in
+    /// memory), if it is.
+    pub fn search_failed(&self) -> Option<&str> {
+        self.0.search_failed.get().map(String::as_str)
+    }
+
+    /// Search as `/healthz` reports it: `None` when all is well, else why it is degraded
+    /// (an index in memory or a stale one because the folder cannot be written, or none).
+    pub fn search_degraded(&self) -> Option<String> {
+        match self.search_index() {
+            Some(index) => index.degraded(),
+            None => self
+                .search_failed()
+                .map(|e| format!("search is unavailable: {e}")),
+        }
+    }
+
     /// Changes whenever the search index does.
     pub fn search_generation(&self) -> u64 {
         self.0.search_generation.load(Ordering::SeqCst)
@@ -233,6 +254,9 @@ impl AppState {
                     if let Some(why) = &report.rebuilt {
                         tracing::info!("search index rebuilt: {why}");
                     }
+                    if let Some(why) = &report.degraded {
+                        tracing::warn!("{why}");
+                    }
                     let index = Arc::new(index);
                     // The KB may have changed while the index was being built.
                     let now = Arc::clone(&st.snapshot().kb);
@@ -249,7 +273,10 @@ impl AppState {
                         "search index ready"
                     );
                 }
-                Err(e) => tracing::error!("search is unavailable: {e}"),
+                Err(e) => {
+                    tracing::error!("search is unavailable: {e}");
+                    let _ = st.0.search_failed.set(e.to_string());
+                }
             }
         });
     }

@@ -13,6 +13,7 @@ mod feed;
 mod guard;
 pub mod hit;
 mod manifest;
+mod memory;
 pub mod query;
 mod record;
 mod schema;
@@ -35,7 +36,7 @@ use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 pub use hit::{Hit, SearchResults, SectionHit};
-pub use query::{Correction, DEFAULT_LIMIT, SearchQuery};
+pub use query::{Correction, DEFAULT_LIMIT, QueryError, SearchQuery, parse_count, parse_kind};
 pub use store::LOCK_FILE;
 
 use crate::config::Config;
@@ -71,6 +72,9 @@ pub struct IndexReport {
     pub created: bool,
     /// Something the user should know (another process is writing the index).
     pub notice: Option<String>,
+    /// The index folder cannot be written: what is searched instead (an index in memory, or
+    /// the folder's stale index) and what to do. Also [`SearchIndex::degraded`].
+    pub degraded: Option<String>,
     /// Docs in the index now.
     pub docs: usize,
     pub elapsed: Duration,
@@ -92,6 +96,11 @@ pub struct OpenOptions {
     /// the index is usable (then it is used as it is, with a notice), 10 min when it must be
     /// built first.
     pub lock_wait: Option<Duration>,
+    /// When the folder cannot be written but holds a usable index, search that index as it
+    /// is (stale, with [`IndexReport::degraded`] saying so) rather than building one in
+    /// memory. Right for one query (the CLI); a server, which must follow edits, keeps the
+    /// default: an index in memory, updated there on every sync.
+    pub prefer_stale: bool,
 }
 
 /// The index as of its last open or sync.
@@ -324,6 +333,12 @@ impl SearchIndex {
         self.current().live.payload.docs
     }
 
+    /// Why this index is not the folder's brought up to date, when the folder cannot be
+    /// written: searching an index in memory, or the folder's stale index.
+    pub fn degraded(&self) -> Option<String> {
+        self.current().live.degraded.clone()
+    }
+
     /// Is the index empty?
     pub fn is_empty(&self) -> bool {
         self.len() == 0
@@ -346,8 +361,15 @@ impl SearchIndex {
 
     /// Search the index alone (no KB needed: everything a hit shows is stored). A damaged
     /// index is an [`Error::Index`]; reopen with [`OpenOptions::rebuild`] to repair it.
+    ///
+    /// The query's bounds ([`SearchQuery::check`]) are checked first, so a bad argument is an
+    /// [`Error::Query`], never a tantivy panic taken for a damaged index; an unknown site is
+    /// an [`Error::Invalid`].
     pub fn query(&self, q: &SearchQuery) -> Result<SearchResults> {
-        guard::catch(|| self.query_unguarded(q)).unwrap_or_else(|panic| {
+        q.check()?;
+        self.check_sites(q).map_err(|e| Error::Invalid(e.message))?;
+        let parts = query::parse(&q.text, &mut schema::plain_analyzer());
+        guard::catch(|| self.query_unguarded(q, &parts)).unwrap_or_else(|panic| {
             Err(Error::Index {
                 path: self.store.dir.clone(),
                 message: format!(
@@ -357,7 +379,15 @@ impl SearchIndex {
         })
     }
 
-    fn query_unguarded(&self, q: &SearchQuery) -> Result<SearchResults> {
+    /// Would [`SearchIndex::query`] refuse `q`? Its bounds ([`SearchQuery::check`]) and its
+    /// site filters, with the parameter at fault (the HTTP API answers `400` with it).
+    pub fn check(&self, q: &SearchQuery) -> Result<(), QueryError> {
+        q.check()?;
+        self.check_sites(q)
+    }
+
+    /// Every site filter names a repo of the KB.
+    fn check_sites(&self, q: &SearchQuery) -> Result<(), QueryError> {
         let cur = self.current();
         for s in &q.sites {
             if !cur.repos.iter().any(|r| r == s) {
@@ -370,17 +400,24 @@ impl SearchIndex {
                 } else {
                     format!("the sites are {}", sites.join(", "))
                 };
-                return Err(Error::Invalid(format!(
-                    "no site `{s}` in this knowledge base: {sites} (`{patterns}` selects the pattern repo)"
-                )));
+                return Err(QueryError {
+                    param: "site",
+                    max: None,
+                    message: format!(
+                        "no site `{s}` in this knowledge base: {sites} (`{patterns}` selects the pattern repo)"
+                    ),
+                });
             }
         }
+        Ok(())
+    }
+
+    fn query_unguarded(&self, q: &SearchQuery, parts: &[query::Part]) -> Result<SearchResults> {
+        let cur = self.current();
         let searcher = cur.live.reader.searcher();
         let err = |e: tantivy::TantivyError| self.error(e);
-        let mut plain = schema::plain_analyzer();
         let mut stem = schema::stemmed_analyzer();
-        let parts = query::parse(&q.text, &mut plain);
-        let compiled = query::compile(&searcher, &self.fields, &parts, &mut stem).map_err(err)?;
+        let compiled = query::compile(&searcher, &self.fields, parts, &mut stem).map_err(err)?;
         let doc_stats = LevelStats::new(&searcher, cur.live.payload.docs as u64);
         let sec_stats = LevelStats::new(&searcher, cur.live.sections);
         let (top, mut total) = self
@@ -647,8 +684,21 @@ fn open_guarded(store: &Store, fields: &Fields, config: &str) -> State {
         .unwrap_or_else(|panic| State::Broken(format!("it is damaged ({panic})")))
 }
 
+/// Why [`ensure_disk`] gave up.
+enum Failure {
+    /// An error to report as it is.
+    Fatal(Error),
+    /// The folder cannot be written (read-only, not creatable, no permission); with the
+    /// usable but stale index it holds, if any.
+    Unwritable {
+        why: String,
+        stale: Option<Arc<Live>>,
+    },
+}
+
 /// Make the index at `store` match `feed`: the one place that decides between nothing to
-/// do, an incremental update, and a rebuild, and that takes the writer lock.
+/// do, an incremental update, a rebuild, and what to search when the folder cannot be
+/// written (an index in memory, or with [`OpenOptions::prefer_stale`] the stale one).
 fn ensure(
     store: &Store,
     fields: &Fields,
@@ -659,11 +709,59 @@ fn ensure(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<(Arc<Live>, IndexReport)> {
     let started = Instant::now();
-    let err = |message: String| Error::Index {
-        path: store.dir.clone(),
-        message,
+    // An index this process keeps in memory is updated there.
+    if let Some(cur) = current
+        && cur.memory
+        && cur.payload.config == config
+        && !opts.rebuild
+    {
+        return memory::update(store, fields, config, feed, cur, started, progress);
+    }
+    match ensure_disk(store, fields, config, feed, current, opts, progress) {
+        Ok(done) => Ok(done),
+        Err(Failure::Fatal(e)) => Err(e),
+        Err(Failure::Unwritable { why, stale }) => {
+            let why = format!(
+                "the search index at {} cannot be written ({why})",
+                store.dir.display()
+            );
+            match stale {
+                Some(live) if opts.prefer_stale => {
+                    let degraded = format!(
+                        "{why}: searching it as it was last updated, so results may miss recent changes; make the folder writable (or point `[index] path` at one that is) to bring it up to date"
+                    );
+                    let next = live.degraded_copy(degraded.clone());
+                    let report = IndexReport {
+                        docs: next.payload.docs,
+                        degraded: Some(degraded),
+                        elapsed: started.elapsed(),
+                        ..IndexReport::default()
+                    };
+                    Ok((Arc::new(next), report))
+                }
+                _ => memory::build(store, fields, config, feed, why, started, progress),
+            }
+        }
+    }
+}
+
+/// [`ensure`] on the folder.
+fn ensure_disk(
+    store: &Store,
+    fields: &Fields,
+    config: &str,
+    feed: &dyn Feed,
+    current: Option<&Arc<Live>>,
+    opts: OpenOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<(Arc<Live>, IndexReport), Failure> {
+    let started = Instant::now();
+    let err = |message: String| {
+        Failure::Fatal(Error::Index {
+            path: store.dir.clone(),
+            message,
+        })
     };
-    let tan = |e: tantivy::TantivyError| err(e.to_string());
     let mut report = IndexReport::default();
     let done = |mut report: IndexReport, live: Arc<Live>| {
         report.docs = live.payload.docs;
@@ -674,6 +772,15 @@ fn ensure(
     // Without the lock: most of the time the index is up to date.
     let mut first = (!opts.rebuild).then(|| look(store, fields, config, current));
     let mut first_diff = None;
+    let stale = match &first {
+        Some(Look::Ready(live)) => Some(Arc::clone(live)),
+        _ => None,
+    };
+    let unwritable = |why: String| Failure::Unwritable {
+        why,
+        stale: stale.clone(),
+    };
+    let tan = |e: tantivy::TantivyError| unwritable(e.to_string());
     if let Some(Look::Ready(live)) = &first {
         let diff = feed.diff(&live.manifest);
         if diff.is_empty() {
@@ -686,7 +793,7 @@ fn ensure(
     let usable = matches!(first, Some(Look::Ready(_)));
     let lock = match store
         .try_lock()
-        .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+        .map_err(|e| unwritable(format!("cannot take the writer lock: {e}")))?
     {
         Some(l) => Some(l),
         None => {
@@ -698,7 +805,7 @@ fn ensure(
             });
             store
                 .lock(wait)
-                .map_err(|e| err(format!("cannot take the writer lock: {e}")))?
+                .map_err(|e| unwritable(format!("cannot take the writer lock: {e}")))?
         }
     };
     let Some(_lock) = lock else {
@@ -739,7 +846,7 @@ fn ensure(
                 return done(report, live);
             }
             let (manifest, counts, payload) = update::apply(
-                store,
+                Some(store),
                 &live.index,
                 fields,
                 config,
@@ -771,12 +878,20 @@ fn ensure(
             }
             store
                 .wipe()
-                .map_err(|e| err(format!("cannot clear it for a rebuild: {e}")))?;
+                .map_err(|e| unwritable(format!("cannot clear it for a rebuild: {e}")))?;
             let index = store.create(fields).map_err(tan)?;
             let empty = Manifest::default();
             let diff = feed.diff(&empty);
             let (_, counts, _) = update::apply(
-                store, &index, fields, config, &empty, &diff, feed, true, progress,
+                Some(store),
+                &index,
+                fields,
+                config,
+                &empty,
+                &diff,
+                feed,
+                true,
+                progress,
             )
             .map_err(tan)?;
             report.added = counts.added;

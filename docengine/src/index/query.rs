@@ -18,6 +18,7 @@ use tantivy_fst::Automaton;
 
 use super::schema::{self, Fields};
 use crate::doc::DocKind;
+use crate::limits::{MAX_QUERY_BYTES, MAX_QUERY_WORDS, MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET};
 
 /// What to search for. `text` may be empty when filters are given (browse).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +39,88 @@ pub struct SearchQuery {
 
 /// Default number of hits.
 pub const DEFAULT_LIMIT: usize = 10;
+
+/// A search the engine refuses, naming the parameter at fault (and its bound, for numbers),
+/// so the CLI can exit with a usage error and the HTTP API answer `400` with both.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct QueryError {
+    /// The parameter as the HTTP API names it: `q`, `limit`, `offset`, `page`, `kind`, `site`.
+    pub param: &'static str,
+    /// Its largest accepted value, when it is a number.
+    pub max: Option<usize>,
+    /// What is wrong and what to do, in a sentence.
+    pub message: String,
+}
+
+impl QueryError {
+    fn new(param: &'static str, max: Option<usize>, message: String) -> Self {
+        QueryError {
+            param,
+            max,
+            message,
+        }
+    }
+}
+
+/// Parse a count given as text (`limit`, `offset`, `page`): digits only, at most `max`. One
+/// function for the CLI and the HTTP API, so both accept and refuse the same values.
+pub fn parse_count(param: &'static str, text: &str, max: usize) -> Result<usize, QueryError> {
+    let text = text.trim();
+    let too_large = || {
+        QueryError::new(
+            param,
+            Some(max),
+            format!("{param} {text} is too large: at most {max}"),
+        )
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(QueryError::new(
+            param,
+            Some(max),
+            format!(
+                "{param} `{}` is not a number: give a whole number from 0 to {max}",
+                text.chars().take(40).collect::<String>()
+            ),
+        ));
+    }
+    match text.parse::<usize>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(too_large()),
+    }
+}
+
+/// Parse a doc kind as the CLI (`--kind`) and the HTTP API (`kind=`) take it: `pattern`,
+/// `guide`, `site-doc` (or `site`), `contract`.
+pub fn parse_kind(text: &str) -> Result<DocKind, QueryError> {
+    DocKind::parse(text.trim()).ok_or_else(|| {
+        QueryError::new(
+            "kind",
+            None,
+            format!(
+                "unknown kind `{}`: use pattern, guide, site-doc (or site) or contract",
+                text.chars().take(40).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// `text` for a message: at most 40 characters, control characters escaped.
+fn shown(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
 
 impl Default for SearchQuery {
     fn default() -> Self {
@@ -68,6 +151,57 @@ impl SearchQuery {
             && self.sites.is_empty()
             && self.categories.is_empty()
             && self.tags.is_empty())
+    }
+
+    /// Refuse what no search should cost or cannot answer: `limit` over [`MAX_SEARCH_LIMIT`],
+    /// `offset` over [`MAX_SEARCH_OFFSET`], a query longer than [`MAX_QUERY_BYTES`] or with
+    /// more than [`MAX_QUERY_WORDS`] words, and text without one searchable word. [`crate::SearchIndex::query`] calls this before anything
+    /// reaches tantivy; callers may call it first to report errors their own way.
+    pub fn check(&self) -> Result<(), QueryError> {
+        if self.limit > MAX_SEARCH_LIMIT {
+            return Err(QueryError::new(
+                "limit",
+                Some(MAX_SEARCH_LIMIT),
+                format!(
+                    "limit {} is too large: at most {MAX_SEARCH_LIMIT} results per search (page with offset)",
+                    self.limit
+                ),
+            ));
+        }
+        if self.offset > MAX_SEARCH_OFFSET {
+            return Err(QueryError::new(
+                "offset",
+                Some(MAX_SEARCH_OFFSET),
+                format!(
+                    "offset {} is too large: at most {MAX_SEARCH_OFFSET} results can be skipped (narrow the search with more words or a filter instead)",
+                    self.offset
+                ),
+            ));
+        }
+        if self.text.len() > MAX_QUERY_BYTES {
+            return Err(QueryError::new(
+                "q",
+                Some(MAX_QUERY_BYTES),
+                format!(
+                    "the query is too long ({} bytes): at most {MAX_QUERY_BYTES} bytes; search for a few distinctive words",
+                    self.text.len()
+                ),
+            ));
+        }
+        let words = self.text.split_whitespace().count();
+        if words > MAX_QUERY_WORDS {
+            return Err(QueryError::new(
+                "q",
+                Some(MAX_QUERY_WORDS),
+                format!(
+                    "the query has too many words ({words}): at most {MAX_QUERY_WORDS}; search for a few distinctive words"
+                ),
+            ));
+        }
+        searchable(
+            &self.text,
+            &parse(&self.text, &mut schema::plain_analyzer()),
+        )
     }
 }
 
@@ -343,6 +477,24 @@ pub(crate) fn parse(text: &str, plain: &mut TextAnalyzer) -> Vec<Part> {
         parts.retain(|p| !matches!(p, Part::Word { text, required: false, .. } if is_stop(text)));
     }
     parts
+}
+
+/// Refuse a query that has text but not one word the index could hold (`"`, `*`, `🙂`, a
+/// word longer than any indexed word): searching it would list every doc as if no query
+/// had been given.
+fn searchable(text: &str, parts: &[Part]) -> Result<(), QueryError> {
+    if parts.is_empty() && !text.trim().is_empty() {
+        return Err(QueryError::new(
+            "q",
+            None,
+            format!(
+                "the query `{}` has no searchable words: search for words of letters or digits (each under {} characters), or give no query and a filter such as kind to list docs",
+                shown(text.trim()),
+                schema::MAX_TOKEN_LEN
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn is_stop(w: &str) -> bool {

@@ -22,7 +22,7 @@ pub const STEMMED: &str = "netstack_en";
 pub const PLAIN: &str = "netstack_plain";
 
 /// Tokens longer than this (base64 blobs, hashes) are dropped.
-const MAX_TOKEN_LEN: usize = 40;
+pub(crate) const MAX_TOKEN_LEN: usize = 40;
 
 /// `level` of a document-level entry.
 pub const LEVEL_DOC: &str = "doc";

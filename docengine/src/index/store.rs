@@ -29,6 +29,26 @@ pub(crate) struct Live {
     pub manifest: Arc<Manifest>,
     /// Section entries in the index (for BM25 statistics of section queries).
     pub sections: u64,
+    /// Why this is not the index folder brought up to date (it cannot be written): an
+    /// index kept in memory, or the folder's index as it was last updated.
+    pub degraded: Option<String>,
+    /// Kept in memory (updated there, never written to the folder).
+    pub memory: bool,
+}
+
+impl Live {
+    /// The same index and reader, marked as searched while degraded (see [`Live::degraded`]).
+    pub fn degraded_copy(&self, why: String) -> Live {
+        Live {
+            index: self.index.clone(),
+            reader: self.reader.clone(),
+            payload: self.payload.clone(),
+            manifest: Arc::clone(&self.manifest),
+            sections: self.sections,
+            degraded: Some(why),
+            memory: self.memory,
+        }
+    }
 }
 
 /// What is in the index folder.
@@ -103,7 +123,12 @@ impl Store {
                     }
                 }
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            // Missing, or under a file (never creatable): nothing there that could be lost.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) => {}
             Err(e) => return Err(e),
         }
         out.sort();
@@ -302,6 +327,8 @@ impl Store {
             payload,
             manifest: Arc::new(manifest),
             sections,
+            degraded: None,
+            memory: false,
         })
     }
 

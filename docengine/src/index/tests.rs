@@ -672,8 +672,13 @@ fn bad_input_is_not_a_crash() {
         &"long".repeat(100),
         "AND OR NOT",
     ] {
-        idx.query(&q(text))
-            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        // An answer, or a refusal of text without a searchable word: never a panic, never
+        // a damaged index.
+        match idx.query(&q(text)) {
+            Ok(_) => {}
+            Err(Error::Query(e)) if e.param == "q" => {}
+            Err(e) => panic!("{text:?}: {e}"),
+        }
     }
     assert!(!idx.query(&q("notes")).unwrap().hits.is_empty());
     // The binary file is remembered and not re-read; still not indexed.
@@ -722,4 +727,186 @@ fn concurrent_writers_and_readers_never_see_a_broken_index() {
         paths(&idx.query(&q("revision 14")).unwrap())[0],
         "wf/docs/churn.md"
     );
+}
+
+#[test]
+fn offsets_and_limits_out_of_bounds_are_refused_before_tantivy() {
+    use crate::limits::{MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET};
+    let kb = Kb::new();
+    let (idx, _) = kb.open_disk();
+    // These aborted the process (a collector sized by the offset) or panicked with a
+    // capacity overflow that was then taken for a damaged index.
+    for (limit, offset, param, max) in [
+        (10, 10_000_000_000, "offset", MAX_SEARCH_OFFSET),
+        (10, 4_294_967_296, "offset", MAX_SEARCH_OFFSET),
+        (usize::MAX, 0, "limit", MAX_SEARCH_LIMIT),
+        (MAX_SEARCH_LIMIT + 1, 0, "limit", MAX_SEARCH_LIMIT),
+        (10, MAX_SEARCH_OFFSET + 1, "offset", MAX_SEARCH_OFFSET),
+    ] {
+        let query = SearchQuery {
+            limit,
+            offset,
+            ..q("backup")
+        };
+        match idx.query(&query) {
+            Err(Error::Query(e)) => {
+                assert_eq!((e.param, e.max), (param, Some(max)), "{e}");
+                assert!(e.message.contains(&max.to_string()), "{e}");
+            }
+            other => panic!("{limit} {offset}: {other:?}"),
+        }
+        let kbl = kb.kb();
+        assert!(matches!(idx.search(&kbl, &query), Err(Error::Query(_))));
+    }
+    // The bounds themselves are fine.
+    let r = idx
+        .query(&SearchQuery {
+            limit: MAX_SEARCH_LIMIT,
+            offset: MAX_SEARCH_OFFSET,
+            ..q("backup")
+        })
+        .unwrap();
+    assert!(r.hits.is_empty() && r.total > 0);
+    // Nothing was taken for damage: the index is as it was.
+    let (_, report) = kb.open_disk();
+    assert!(!report.changed(), "{report:?}");
+}
+
+#[test]
+fn queries_without_a_searchable_word_are_refused_not_a_list_of_everything() {
+    use crate::limits::{MAX_QUERY_BYTES, MAX_QUERY_WORDS};
+    let kb = Kb::new();
+    let (idx, _) = kb.open_disk();
+    let a40 = "a".repeat(40);
+    for text in ["\"", "*", "🙂", "- + -", a40.as_str(), "\u{1b}*\u{7}"] {
+        match idx.query(&q(text)) {
+            Err(Error::Query(e)) => {
+                assert_eq!(e.param, "q");
+                assert!(e.message.contains("no searchable words"), "{e}");
+                assert!(!e.message.contains('\u{1b}'), "control bytes escaped: {e}");
+            }
+            other => panic!("{text:?}: {other:?}"),
+        }
+    }
+    // Too long, in bytes or in words: refused with the bound.
+    let long = "a".repeat(10_000);
+    let many = "backup ".repeat(MAX_QUERY_WORDS + 1);
+    for (text, max) in [
+        (long.as_str(), MAX_QUERY_BYTES),
+        (many.as_str(), MAX_QUERY_WORDS),
+    ] {
+        match idx.query(&q(text)) {
+            Err(Error::Query(e)) => assert_eq!((e.param, e.max), ("q", Some(max)), "{e}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Still fine: stop words only, a lone exclusion, filters without text.
+    assert!(idx.query(&q("how to")).is_ok());
+    assert!(idx.query(&q("-grafana")).is_ok());
+    assert!(!idx.query(&q("")).unwrap().hits.is_empty());
+    assert_eq!(
+        idx.query(&q(&"backup ".repeat(MAX_QUERY_WORDS)))
+            .unwrap()
+            .hits[0]
+            .title,
+        "Backup cron pattern"
+    );
+}
+
+#[test]
+fn counts_and_kinds_parse_alike_everywhere() {
+    assert_eq!(parse_count("offset", "20", 100), Ok(20));
+    assert_eq!(parse_count("offset", " 0 ", 100), Ok(0));
+    for bad in [
+        "101",
+        "18446744073709551615",
+        "99999999999999999999999",
+        "-1",
+        "1e3",
+        "",
+    ] {
+        let e = parse_count("offset", bad, 100).unwrap_err();
+        assert_eq!((e.param, e.max), ("offset", Some(100)), "{bad}");
+    }
+    assert!(
+        parse_count("limit", "18446744073709551616", 100)
+            .unwrap_err()
+            .message
+            .contains("too large")
+    );
+    assert_eq!(parse_kind("Site"), Ok(DocKind::SiteDoc));
+    let e = parse_kind("bogus").unwrap_err();
+    assert_eq!(e.param, "kind");
+    assert!(e.message.contains("unknown kind `bogus`"), "{e}");
+}
+
+#[test]
+fn an_unwritable_folder_is_searched_in_memory_or_stale_never_an_error() {
+    // Root ignores permissions, so the folder is made unwritable for everyone: the writer
+    // lock file becomes a folder (cannot be opened for writing), or the index path sits
+    // under a regular file (cannot be created).
+    let kb = Kb::new();
+    kb.open_disk();
+    let lock = kb.index_dir().join(LOCK_FILE);
+    let _ = fs::remove_file(&lock);
+    fs::create_dir(&lock).unwrap();
+    kb.write("wf/docs/zebra.md", "# Zebra\n\nzebrafinch drill\n");
+
+    // The CLI's way: the stale index as it is, with the reason.
+    let stale = OpenOptions {
+        prefer_stale: true,
+        ..OpenOptions::default()
+    };
+    let (idx, r) = SearchIndex::open_disk(&kb.config(), stale, &|_, _| {}).unwrap();
+    let why = r.degraded.clone().expect("degraded");
+    assert!(
+        why.contains("cannot be written") && why.contains("last updated"),
+        "{why}"
+    );
+    assert_eq!(idx.degraded(), Some(why));
+    assert!(idx.query(&q("zebrafinch")).unwrap().hits.is_empty());
+    assert!(!idx.query(&q("restic")).unwrap().hits.is_empty());
+
+    // The server's way: an index in memory, following syncs.
+    let (idx, r) = SearchIndex::open(&kb.kb(), &|_, _| {}).unwrap();
+    assert!(
+        r.degraded
+            .as_deref()
+            .is_some_and(|w| w.contains("in memory")),
+        "{r:?}"
+    );
+    assert_eq!(
+        paths(&idx.query(&q("zebrafinch")).unwrap()),
+        ["wf/docs/zebra.md"]
+    );
+    kb.write("cf/docs/gnu.md", "# Gnu\n\ngnuwildebeest count\n");
+    fs::remove_file(kb.root().join("wf/docs/zebra.md")).unwrap();
+    let r = idx.sync(&kb.kb()).unwrap();
+    assert_eq!((r.added, r.removed), (1, 1), "{r:?}");
+    assert!(r.degraded.is_some());
+    assert_eq!(
+        paths(&idx.query(&q("gnuwildebeest")).unwrap()),
+        ["cf/docs/gnu.md"]
+    );
+    assert!(idx.query(&q("zebrafinch")).unwrap().hits.is_empty());
+    // Nothing was written to the folder.
+    assert!(lock.is_dir());
+
+    // A path that can never be created.
+    let kb = Kb::new();
+    kb.write("blocker", "a file");
+    kb.write(
+        "netstack.toml",
+        &format!("{NETSTACK_TOML}\n[index]\npath = \"blocker/index\"\n"),
+    );
+    for opts in [OpenOptions::default(), stale] {
+        let (idx, r) = SearchIndex::open_disk(&kb.config(), opts, &|_, _| {}).unwrap();
+        assert!(
+            r.degraded
+                .as_deref()
+                .is_some_and(|w| w.contains("in memory")),
+            "{r:?}"
+        );
+        assert!(!idx.query(&q("restic")).unwrap().hits.is_empty());
+    }
 }

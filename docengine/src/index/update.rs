@@ -40,11 +40,12 @@ fn writer(index: &Index, full: bool) -> tantivy::Result<IndexWriter<TantivyDocum
 }
 
 /// Apply `diff` from `feed` to `index` whose current manifest is `old`; `full` for a new
-/// (empty) index. Returns the new manifest, what changed, and the payload of the commit
+/// (empty) index. `store` is the folder the manifests go to; `None` for an index kept in
+/// memory (its manifest lives only in the returned value). Returns the new manifest, what changed, and the payload of the commit
 /// (`None` when nothing in the index changed, only file times in the manifest).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn apply(
-    store: &Store,
+    store: Option<&Store>,
     index: &Index,
     fields: &Fields,
     config: &str,
@@ -141,7 +142,9 @@ pub(crate) fn apply(
         Some(mut w) => {
             let mut prepared = w.prepare_commit()?;
             let name = format!("manifest-{}.tsv", prepared.opstamp());
-            manifest.write(&store.dir.join(&name))?;
+            if let Some(store) = store {
+                manifest.write(&store.dir.join(&name))?;
+            }
             let payload = Payload {
                 schema_version: SCHEMA_VERSION,
                 config: config.to_string(),
@@ -162,16 +165,18 @@ pub(crate) fn apply(
                 }
             }
             w.wait_merging_threads()?;
-            store.prune_manifests(&name);
+            if let Some(store) = store {
+                store.prune_manifests(&name);
+            }
         }
-        None if manifest != *old => {
+        None if manifest != *old && store.is_some() => {
             // Only sizes and times changed: rewrite the current manifest in place.
             let metas = index.load_metas()?;
             let current: Option<Payload> = metas
                 .payload
                 .as_deref()
                 .and_then(|p| serde_json::from_str(p).ok());
-            if let Some(p) = current {
+            if let (Some(p), Some(store)) = (current, store) {
                 manifest.write(&store.dir.join(&p.manifest))?;
             }
         }
