@@ -75,7 +75,7 @@ pub struct Route {
 
 impl Route {
     /// What the route matches, in the words every page and message uses:
-    /// `category ops/security and severity error`, or `None` when it matches anything.
+    /// `category ops/security, severity error`, or `None` when it matches anything.
     pub fn when(&self) -> Option<String> {
         let mut parts = Vec::new();
         if !self.categories.is_empty() {
@@ -85,7 +85,7 @@ impl Route {
             let s: Vec<&str> = self.severities.iter().map(|s| s.as_str()).collect();
             parts.push(format!("severity {}", s.join(", ")));
         }
-        (!parts.is_empty()).then(|| parts.join(" and "))
+        (!parts.is_empty()).then(|| parts.join(", "))
     }
 }
 
@@ -113,7 +113,7 @@ pub struct Contract {
 
 impl Contract {
     /// The routing table in words, one line per route then the default:
-    /// `category ops and severity error → oncall`, …, `otherwise → ops`.
+    /// `category ops, severity error → oncall`, …, `otherwise → ops`.
     pub fn route_lines(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .routes
@@ -739,12 +739,12 @@ mod tests {
         let c = contract(STRUCTURED).unwrap();
         assert_eq!(
             c.routes[0].when().as_deref(),
-            Some("category ops/security and severity error")
+            Some("category ops/security, severity error")
         );
         assert_eq!(
             c.route_lines(),
             vec![
-                "category ops/security and severity error → noc, ops",
+                "category ops/security, severity error → noc, ops",
                 "severity info → tracker",
                 "otherwise → ops",
             ]
