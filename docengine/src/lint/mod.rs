@@ -13,13 +13,13 @@
 //! ```
 
 pub mod baseline;
-mod checks;
 pub mod duplicate;
 pub mod facets;
 pub mod finding;
 pub mod fingerprint;
 pub mod render;
 pub mod rule;
+mod rules;
 pub mod suppress;
 
 use std::collections::BTreeMap;
@@ -253,17 +253,17 @@ pub fn lint(
             let (supp, bad) = suppress::parse(doc);
             let mut out = bad;
             if on(Rule::FrontMatter) {
-                out.extend(checks::front_matter(doc));
+                out.extend(rules::front_matter(doc));
             }
             if on(Rule::UnknownPattern) || on(Rule::BrokenLink) {
-                out.extend(checks::references(kb, id));
+                out.extend(rules::references(kb, id));
             }
             if on(Rule::BrokenLink) {
-                out.extend(checks::links(kb, id));
+                out.extend(rules::links(kb, id));
             }
             if doc.site.is_some() {
                 if on(Rule::UnlinkedProcedure) {
-                    out.extend(checks::unlinked_procedure(
+                    out.extend(rules::unlinked_procedure(
                         kb,
                         id,
                         settings.procedure_min_steps,
@@ -275,7 +275,7 @@ pub fn lint(
                     out.extend(duplicates(kb, index, id, settings));
                 }
             } else if on(Rule::SiteValuesInPattern) {
-                out.extend(checks::site_values_in_pattern(kb, id));
+                out.extend(rules::site_values_in_pattern(kb, id));
             }
             (out, supp)
         })
@@ -295,9 +295,9 @@ pub fn lint(
             continue;
         }
         let site = &kb.repos[*i].name;
-        findings.extend(checks::contract(kb, site));
+        findings.extend(rules::contract(kb, site));
         if settings.enabled(Rule::MissingValues) {
-            findings.extend(checks::missing_values(kb, docs));
+            findings.extend(rules::missing_values(kb, docs));
         }
     }
 
@@ -386,7 +386,7 @@ fn duplicates(
     duplicate::find(kb, index, doc, settings.duplicate_params())
         .into_iter()
         .map(|m| {
-            let mut p = checks::pattern_ref(kb, m.pattern);
+            let mut p = rules::pattern_ref(kb, m.pattern);
             p.line = Some(m.pattern_lines.0);
             p.end_line = Some(m.pattern_lines.1);
             let shown = p.url.clone().unwrap_or_else(|| p.path.clone());
