@@ -374,13 +374,13 @@ pub struct Inferred {
 pub fn infer(repo: &Path) -> Inferred {
     let mut out = Inferred::default();
     for cname in [repo.join("CNAME"), repo.join("docs/CNAME")] {
-        if let Ok(text) = std::fs::read_to_string(&cname)
+        if let Some(text) = crate::source::read_side_file(&cname)
             && let Some(host) = text
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            let url = format!("https://{}/", host.trim_end_matches('/'));
+            let url = cname_url(host);
             if Url::parse(&url).is_ok() && !out.base_urls.contains(&url) {
                 out.notes
                     .push(format!("base URL {url} from {}", cname.display()));
@@ -390,7 +390,7 @@ pub fn infer(repo: &Path) -> Inferred {
     }
     for name in ["mkdocs.yml", "mkdocs.yaml"] {
         let path = repo.join(name);
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Some(text) = crate::source::read_side_file(&path) else {
             continue;
         };
         for (key, target) in [("site_url", 0), ("repo_url", 1)] {
@@ -431,6 +431,19 @@ pub fn infer(repo: &Path) -> Inferred {
     out
 }
 
+/// The base URL a `CNAME` line names. GitHub Pages wants a bare host (`docs.example.org`), but
+/// a URL (`https://docs.example.org/`) is taken as meant, never as `https://https://…`.
+fn cname_url(line: &str) -> String {
+    let line = line.trim();
+    if let Some((scheme, rest)) = line.split_once("://")
+        && (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+    {
+        let host = rest.trim_end_matches('/');
+        return format!("{}://{host}/", scheme.to_ascii_lowercase());
+    }
+    format!("https://{}/", line.trim_end_matches('/'))
+}
+
 fn yaml_top_level_string(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
@@ -450,16 +463,15 @@ pub fn origin_remote(repo: &Path) -> Option<String> {
     let config = if dot_git.is_dir() {
         dot_git.join("config")
     } else {
-        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let text = crate::source::read_side_file(&dot_git)?;
         let gitdir = text.trim().strip_prefix("gitdir:")?.trim();
         let gitdir = repo.join(gitdir);
-        let common = std::fs::read_to_string(gitdir.join("commondir"))
-            .ok()
+        let common = crate::source::read_side_file(&gitdir.join("commondir"))
             .map(|c| gitdir.join(c.trim()))
             .unwrap_or(gitdir);
         common.join("config")
     };
-    let text = std::fs::read_to_string(config).ok()?;
+    let text = crate::source::read_side_file(&config)?;
     let mut in_origin = false;
     for line in text.lines() {
         let l = line.trim();
@@ -659,6 +671,29 @@ mod tests {
         );
         assert_eq!(inf.forge_urls, vec!["https://github.com/fed/netstack"]);
         assert_eq!(inf.names, vec!["netstack"]);
+    }
+
+    #[test]
+    fn a_cname_holding_a_url_is_not_given_a_second_scheme() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("CNAME"), "https://docs.fed.org\n").unwrap();
+        std::fs::create_dir(d.path().join("docs")).unwrap();
+        std::fs::write(d.path().join("docs/CNAME"), "HTTP://old.fed.org/\n").unwrap();
+        assert_eq!(
+            infer(d.path()).base_urls,
+            vec!["https://docs.fed.org/", "http://old.fed.org/"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn side_files_that_are_fifos_are_ignored_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().to_path_buf();
+        crate::source::tests::mkfifo(&p.join("CNAME"));
+        crate::source::tests::mkfifo(&p.join("mkdocs.yml"));
+        let inf = crate::source::tests::within(10, "infer with FIFOs", move || infer(&p));
+        assert!(inf.base_urls.is_empty());
     }
 
     #[test]

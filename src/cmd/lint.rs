@@ -159,6 +159,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
 
     let rendered = match args.format {
         Format::Human => human(
+            &kb,
             &report,
             fail_on,
             Style::stdout().on && args.output.is_none(),
@@ -471,6 +472,7 @@ fn summary_line(report: &Report, fail_on: Severity, st: Style) -> String {
 
 /// rustc-style output with code frames.
 fn human(
+    kb: &KnowledgeBase,
     report: &Report,
     fail_on: Severity,
     color: bool,
@@ -491,11 +493,15 @@ fn human(
             Severity::Info => L::INFO,
         };
         let shown = path(f);
-        let source = f
-            .abs_path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned());
+        // Read the way the KB reads (regular files inside the repo only: a FIFO or a link
+        // out of the repo never shows here, nor blocks).
+        let source = f.abs_path.as_ref().and_then(|p| {
+            let repo = kb.repo_containing(p)?;
+            let root = docengine::source::canonical_root(&kb.repos[repo].root)?;
+            docengine::source::read_text(p, &root, kb.config.load.max_file_bytes)
+                .ok()
+                .map(|t| t.text)
+        });
         let title = level.primary_title(f.message.as_str()).id(f.rule.id());
         let mut groups: Vec<Group<'_>> = Vec::new();
         match source.as_deref().and_then(|s| {
