@@ -299,13 +299,13 @@ impl KnowledgeBase {
             Some((walks, _)) if walks.len() == specs.len() => Arc::clone(walks),
             _ => {
                 let roots: Vec<PathBuf> = specs.iter().map(|s| s.2.clone()).collect();
+                let nested = source::nested_roots_all(&roots);
                 Arc::new(
                     specs
                         .par_iter()
-                        .map(|(_, _, root, _, _)| {
-                            root.is_dir().then(|| {
-                                source::walk(root, &source::nested_roots(root, &roots), &display)
-                            })
+                        .zip(nested.par_iter())
+                        .map(|((_, _, root, _, _), nested)| {
+                            root.is_dir().then(|| source::walk(root, nested, &display))
                         })
                         .collect(),
                 )
@@ -1115,6 +1115,34 @@ mod refresh_tests {
             "the target leaked"
         );
         assert!(kb3.find("cf", "docs/y.md").is_none());
+    }
+
+    #[test]
+    fn thousands_of_sites_load_in_linear_time() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        let n = 3000;
+        let mut toml = String::from("[patterns]\npath = \"netstack\"\n");
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        for i in 0..n {
+            std::fs::create_dir_all(r.join(format!("sites/s{i}"))).unwrap();
+            toml.push_str(&format!(
+                "[[sites]]\nname = \"s{i}\"\npath = \"sites/s{i}\"\n"
+            ));
+        }
+        // One site holding another: still found as nested.
+        write(r, "sites/s1/docs/x.md", "# X\n");
+        toml.push_str("[[sites]]\nname = \"inner\"\npath = \"sites/s1/docs\"\n");
+        write(r, "netstack.toml", &toml);
+        let started = std::time::Instant::now();
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let took = started.elapsed();
+        assert_eq!(kb.sites().count(), n + 1);
+        assert!(kb.find("inner", "x.md").is_some());
+        assert!(kb.find("s1", "docs/x.md").is_none());
+        // Every repo against every other (n² canonicalizations) took minutes here.
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+        eprintln!("{n} sites: {took:?}");
     }
 
     #[cfg(unix)]

@@ -2,6 +2,7 @@
 //! the names it goes by. Maps repo paths to published URLs and classifies URLs found in
 //! docs as pointing into the pattern repo (or not).
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use url::Url;
@@ -47,12 +48,26 @@ struct ForgeUrl {
 }
 
 /// The publication settings of the pattern repo.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Publication {
     base: Vec<BaseUrl>,
     forges: Vec<ForgeUrl>,
     names: Vec<String>,
     url_root: String,
+    /// What is already known, so adding n URLs or names is linear, not quadratic.
+    seen: HashSet<String>,
+}
+
+/// Without the lookup set (hash order varies between runs; the search index fingerprints this).
+impl std::fmt::Debug for Publication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publication")
+            .field("base", &self.base)
+            .field("forges", &self.forges)
+            .field("names", &self.names)
+            .field("url_root", &self.url_root)
+            .finish()
+    }
 }
 
 impl Publication {
@@ -83,11 +98,7 @@ impl Publication {
             prefix.push('/');
         }
         let host = bare_host(host);
-        if self
-            .base
-            .iter()
-            .any(|b| b.host == host && b.prefix == prefix)
-        {
+        if !self.seen.insert(format!("base {host}{prefix}")) {
             return;
         }
         let mut original = raw.trim().to_string();
@@ -117,11 +128,7 @@ impl Publication {
             .trim_end_matches(".git")
             .to_ascii_lowercase();
         let host = bare_host(host);
-        if self
-            .forges
-            .iter()
-            .any(|f| f.host == host && f.owner == owner && f.name == name)
-        {
+        if !self.seen.insert(format!("forge {host}/{owner}/{name}")) {
             return;
         }
         self.add_name(&name);
@@ -140,7 +147,7 @@ impl Publication {
     /// Add a name the pattern repo goes by (its folder, its remote's repository name).
     pub fn add_name(&mut self, name: &str) {
         let n = name.trim().to_ascii_lowercase();
-        if !n.is_empty() && !self.names.contains(&n) {
+        if !n.is_empty() && self.seen.insert(format!("name {n}")) {
             self.names.push(n);
         }
     }

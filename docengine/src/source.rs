@@ -50,6 +50,30 @@ pub fn nested_roots(root: &Path, all_roots: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// [`nested_roots`] of every root at once, in the order given: each root canonicalized once
+/// and the nested ones found in sorted order, so thousands of repos cost n log n, not n².
+pub fn nested_roots_all(all_roots: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let canonical: Vec<Option<PathBuf>> = all_roots.iter().map(|r| r.canonicalize().ok()).collect();
+    let mut sorted: Vec<&PathBuf> = canonical.iter().flatten().collect();
+    sorted.sort();
+    sorted.dedup();
+    canonical
+        .iter()
+        .map(|root| {
+            let Some(root) = root else {
+                return Vec::new();
+            };
+            // Paths below `root` sort right after it (components compare in order).
+            let from = sorted.partition_point(|p| *p <= root);
+            sorted[from..]
+                .iter()
+                .take_while(|p| p.starts_with(root))
+                .map(|p| (*p).clone())
+                .collect()
+        })
+        .collect()
+}
+
 /// Walk a repo, skipping the folders in `nested` (see [`nested_roots`]). `display` turns an
 /// absolute path into the path shown in problems.
 pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
@@ -660,6 +684,10 @@ pub(crate) mod tests {
         let nested = nested_roots(&site, &roots);
         assert_eq!(nested, vec![inner.canonicalize().unwrap()]);
         assert!(nested_roots(&inner, &roots).is_empty());
+        assert_eq!(
+            nested_roots_all(&roots),
+            vec![Vec::new(), nested.clone(), Vec::new()]
+        );
         let w = walk(&site, &nested, &show);
         let mut md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
         md.sort();

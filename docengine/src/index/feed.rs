@@ -176,6 +176,7 @@ impl<'a> DiskFeed<'a> {
             ));
         }
         let roots: Vec<PathBuf> = specs.iter().map(|(_, r)| r.clone()).collect();
+        let nested = source::nested_roots_all(&roots);
         let found: Vec<Vec<(Key, Found)>> = specs
             .par_iter()
             .enumerate()
@@ -183,7 +184,7 @@ impl<'a> DiskFeed<'a> {
                 if !root.is_dir() {
                     return Vec::new();
                 }
-                source::markdown_files(root, &source::nested_roots(root, &roots))
+                source::markdown_files(root, &nested[i])
                     .into_iter()
                     .map(|f| {
                         (
