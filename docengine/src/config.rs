@@ -290,6 +290,16 @@ impl Config {
             ));
         }
         let path = normalize(&root.join(&configured));
+        if path.exists() && !path.is_dir() {
+            return Err(Error::config(
+                file,
+                at(raw.patterns.path.span()),
+                format!(
+                    "`[patterns] path = \"{configured}\"` is a file, not a folder ({}): point it at the pattern repo checkout",
+                    path.display()
+                ),
+            ));
+        }
         if !path.is_dir() {
             return Err(Error::PatternRepoMissing {
                 config: file.to_path_buf(),
@@ -484,6 +494,12 @@ impl Config {
     pub fn ad_hoc(opts: &AdHocOptions) -> Result<Config> {
         let root = absolute(&opts.root);
         let path = normalize(&root.join(&opts.patterns));
+        if path.exists() && !path.is_dir() {
+            return Err(Error::Invalid(format!(
+                "the pattern repo {} is a file, not a folder: pass --patterns with the folder of the pattern repo checkout",
+                opts.patterns.display()
+            )));
+        }
         if !path.is_dir() {
             return Err(Error::Invalid(format!(
                 "the pattern repo checkout {} does not exist: clone the pattern repo there or pass --patterns with its path",
@@ -861,6 +877,25 @@ mod tests {
         .to_string();
         assert!(err.contains("root of the file system"), "{err}");
         assert!(check_site_path(Path::new("/x"), Path::new("/root"), "/root").is_err());
+    }
+
+    #[test]
+    fn a_pattern_repo_that_is_a_file_is_called_a_file() {
+        let (d, cfg) = kb_with("[patterns]\npath = \"netstack/docs/x.md\"\n");
+        drop(cfg);
+        std::fs::write(d.path().join("netstack/docs/x.md"), "# x").unwrap();
+        let err = Config::load(d.path()).unwrap_err().to_string();
+        assert!(err.contains("netstack.toml:2"), "{err}");
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        let err = Config::ad_hoc(&AdHocOptions {
+            patterns: d.path().join("netstack/docs/x.md"),
+            root: d.path().to_path_buf(),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        assert!(!err.contains("does not exist"), "{err}");
     }
 
     #[test]

@@ -237,6 +237,12 @@ fn kb_config(cli: &Cli, args: &Args) -> Result<Config> {
                     args.paths.clone()
                 };
                 for p in paths {
+                    if p.exists() && !p.is_dir() {
+                        bail!(
+                            "{}: is a file, not a folder; pass site repo checkouts (folders) to lint",
+                            p.display()
+                        );
+                    }
                     if !p.is_dir() {
                         bail!(
                             "{}: no such folder; pass site repo checkouts (folders) to lint",
