@@ -369,7 +369,8 @@ pub struct Opened {
 /// `root` must be the canonical repo root ([`canonical_root`]).
 pub fn open_in_repo(path: &Path, root: &Path) -> Result<Opened, Skipped> {
     let link = std::fs::symlink_metadata(path).map_err(cannot_read)?;
-    let target: std::borrow::Cow<'_, Path> = if link.file_type().is_symlink() {
+    let is_link = link.file_type().is_symlink();
+    let target: std::borrow::Cow<'_, Path> = if is_link {
         let target = path.canonicalize().map_err(|e| Skipped {
             kind: ProblemKind::Symlink,
             message: format!(
@@ -383,7 +384,11 @@ pub fn open_in_repo(path: &Path, root: &Path) -> Result<Opened, Skipped> {
     } else {
         std::borrow::Cow::Borrowed(path)
     };
-    let before = std::fs::metadata(&target).map_err(cannot_read)?;
+    let before = if is_link {
+        std::fs::metadata(&target).map_err(cannot_read)?
+    } else {
+        link
+    };
     if !before.is_file() {
         return Err(not_regular(&before));
     }
