@@ -456,3 +456,90 @@ fn file_names_and_messages_with_control_bytes_are_printed_escaped() {
         "{v}"
     );
 }
+
+/// A FIFO named like a doc (and one named like the contract, which lint shows code frames
+/// of): `check`, `lint` and `search` finish (the FIFO is a "not a regular file" problem),
+/// instead of blocking forever on a pipe nobody writes. A hang fails after 60 s.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_like_a_doc_blocks_no_command() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    write(
+        r,
+        "netstack.toml",
+        "[patterns]\npath = \"netstack\"\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+    );
+    write(
+        r,
+        "netstack/docs/backup-pattern.md",
+        "# Backup\n\nRestic nightly.\n",
+    );
+    write(r, "cf/docs/a.md", "# A\n\nper netstack backup-pattern\n");
+    for fifo in ["cf/docs/p.md", "cf/.wip-contract.md", "netstack/docs/q.md"] {
+        let status = std::process::Command::new("mkfifo")
+            .arg(r.join(fifo))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    let within = std::time::Duration::from_secs(60);
+
+    let out = netstack()
+        .arg("--kb")
+        .arg(r)
+        .args(["check", "--json"])
+        .timeout(within)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = v["problems"].as_array().unwrap();
+    for fifo in ["cf/docs/p.md", "netstack/docs/q.md"] {
+        let p = problems
+            .iter()
+            .find(|p| p["path"] == fifo)
+            .unwrap_or_else(|| panic!("no problem for {fifo}: {problems:?}"));
+        assert_eq!(p["kind"], "not-regular", "{p}");
+        assert!(
+            p["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a regular file"),
+            "{p}"
+        );
+    }
+
+    let out = netstack()
+        .arg("--kb")
+        .arg(r)
+        .arg("lint")
+        .timeout(within)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "lint: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = netstack()
+        .arg("--kb")
+        .arg(r)
+        .args(["search", "--json", "restic"])
+        .timeout(within)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "search: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("backup-pattern.md"));
+}

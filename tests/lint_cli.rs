@@ -734,3 +734,44 @@ fn file_names_with_control_bytes_are_printed_escaped_in_every_text_format() {
         );
     }
 }
+
+/// A file where a folder is expected is called a file (not "does not exist"), and the file
+/// system root is refused as a pattern repo instead of walked.
+#[test]
+fn a_file_or_the_root_as_a_checkout_is_named_for_what_it_is() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("passwd");
+    std::fs::write(&file, "root:x:0:0\n").unwrap();
+    std::fs::create_dir_all(d.path().join("pat/docs")).unwrap();
+    let out = netstack()
+        .current_dir(d.path())
+        .arg("lint")
+        .arg("--patterns")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a file, not a folder"), "{err}");
+    assert!(!err.contains("does not exist"), "{err}");
+
+    let out = netstack()
+        .current_dir(d.path())
+        .args(["lint", "--patterns", "pat"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is a file, not a folder"), "{err}");
+
+    let out = netstack()
+        .current_dir(d.path())
+        .args(["lint", "--patterns", "/"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("root of the file system"), "{err}");
+}

@@ -463,3 +463,196 @@ fn an_index_path_that_cannot_be_created_is_kept_in_memory() {
         "{h}"
     );
 }
+
+/// `start`, bounded: a server that never starts listening fails the test instead of hanging.
+fn start_within(kb: &Path, secs: u64) -> Server {
+    let kb = kb.to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--kb"])
+        .arg(&kb)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let Ok(line) = rx.recv_timeout(Duration::from_secs(secs)) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server did not start listening within {secs} s");
+    };
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Server { child, base }
+}
+
+/// Stop a server with SIGTERM, which must end it within 20 s.
+#[cfg(unix)]
+fn sigterm(server: &mut Server) {
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+}
+
+/// A doc the server already loaded, replaced by a symlink out of the repo (`ln -sf`) or by a
+/// link renamed over it (as `git checkout` does): live reload makes of it what a walk makes
+/// (a skipped link), and the target shows nowhere: page, `?source`, `?raw`, search.
+#[cfg(unix)]
+#[test]
+fn a_loaded_doc_swapped_for_a_symlink_out_of_the_repo_never_leaks_its_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("passwd");
+    std::fs::write(
+        &secret,
+        "root:x:0:0:root:/root:/bin/bash\nzebracanary:x:1000:1000::/home/z:/bin/sh\n",
+    )
+    .unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let docs = tmp.path().join("cf/docs");
+    std::fs::write(
+        docs.join("e.md"),
+        "# Wombatlantern notes\n\nWombatlantern drill.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("f.md"),
+        "# Kiwitrumpet notes\n\nKiwitrumpet drill.\n",
+    )
+    .unwrap();
+    let mut server = start(tmp.path());
+    wait_for_search(&server);
+    let e = format!("{}/sites/cf/docs/e.md", server.base);
+    let f = format!("{}/sites/cf/docs/f.md", server.base);
+    assert!(get(&e).1.contains("Wombatlantern drill"));
+    assert!(get(&f).1.contains("Kiwitrumpet drill"));
+    wait_until(
+        &format!("{}/api/search?q=wombatlantern", server.base),
+        "the new doc never reached the search index",
+        |s, b| s == 200 && b.contains("docs/e.md"),
+    );
+
+    // `ln -sf SECRET e.md`
+    std::fs::remove_file(docs.join("e.md")).unwrap();
+    std::os::unix::fs::symlink(&secret, docs.join("e.md")).unwrap();
+    // `git checkout` style: a link written next to f.md, renamed over it.
+    let staged = docs.join(".f.md.tmp");
+    std::os::unix::fs::symlink(&secret, &staged).unwrap();
+    std::fs::rename(&staged, docs.join("f.md")).unwrap();
+
+    // Wait (bounded) until the reload dropped both docs from pages and search.
+    for (page, word) in [(&e, "wombatlantern"), (&f, "kiwitrumpet")] {
+        wait_until(page, "the swapped doc was never reloaded", |_, b| {
+            !b.contains("drill.")
+        });
+        wait_until(
+            &format!("{}/api/search?q={word}", server.base),
+            "the swapped doc never left the search index",
+            |s, b| s == 200 && !b.contains("docs/e.md") && !b.contains("docs/f.md"),
+        );
+    }
+    for page in [&e, &f] {
+        for url in [
+            page.to_string(),
+            format!("{page}?source"),
+            format!("{page}?raw"),
+        ] {
+            let (_, body) = get(&url);
+            assert!(
+                !body.contains("root:x:0:0"),
+                "{url} shows the target: {body}"
+            );
+            assert!(!body.contains("zebracanary"), "{url} shows the target");
+        }
+    }
+    for q in ["zebracanary", "root", "bash"] {
+        let (_, body) = get(&format!("{}/api/search?q={q}", server.base));
+        assert!(
+            !body.contains("zebracanary"),
+            "search {q} shows the target: {body}"
+        );
+        assert!(
+            !body.contains("root:x:0:0"),
+            "search {q} shows the target: {body}"
+        );
+    }
+    // The links are what a walk makes of them: problems, listed as such.
+    let problems = get(&format!("{}/problems", server.base)).1;
+    assert!(
+        problems.contains("outside its repo"),
+        "no problem for the links"
+    );
+    sigterm(&mut server);
+}
+
+/// A FIFO named `*.md` lets `serve` start; one created while serving does not block the
+/// reload thread (later edits still show); SIGTERM still stops the server.
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_like_a_doc_blocks_neither_start_nor_reload() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let mkfifo = |rel: &str| {
+        assert!(
+            Command::new("mkfifo")
+                .arg(tmp.path().join(rel))
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    mkfifo("cf/docs/p.md");
+    let mut server = start_within(tmp.path(), 60);
+    let health = format!("{}/healthz", server.base);
+    assert_eq!(get(&health).0, 200);
+
+    mkfifo("cf/docs/q.md");
+    // An edit after the FIFO appeared is still followed: the reload thread is not stuck.
+    let page = format!("{}/sites/cf/docs/backup.md", server.base);
+    let file = tmp.path().join("cf/docs/backup.md");
+    std::thread::sleep(Duration::from_millis(500));
+    let mut text = std::fs::read_to_string(&file).unwrap();
+    text.push_str("\n## Ocelotbanjo drill\n\nAfter the FIFO.\n");
+    std::fs::write(&file, text).unwrap();
+    wait_until(&page, "an edit after the FIFO never showed", |s, b| {
+        s == 200 && b.contains("Ocelotbanjo drill")
+    });
+    let problems = get(&format!("{}/problems", server.base)).1;
+    assert!(
+        problems.contains("not a regular file"),
+        "no problem for the FIFOs"
+    );
+    sigterm(&mut server);
+}

@@ -4,7 +4,7 @@
 //! Unknown keys are errors that name the key and its line: a typo must never silently
 //! switch a setting off.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -278,7 +278,8 @@ impl Config {
             Error::config(file, line, toml_message(&e))
         })?;
         let root = absolute(root);
-        let at = |span: std::ops::Range<usize>| Some(line_of(text, span.start));
+        let lines = LineIndex::new(text);
+        let at = |span: std::ops::Range<usize>| Some(lines.line_of(span.start));
 
         let configured = raw.patterns.path.get_ref().clone();
         if configured.trim().is_empty() {
@@ -289,12 +290,33 @@ impl Config {
             ));
         }
         let path = normalize(&root.join(&configured));
+        if path.exists() && !path.is_dir() {
+            return Err(Error::config(
+                file,
+                at(raw.patterns.path.span()),
+                format!(
+                    "`[patterns] path = \"{configured}\"` is a file, not a folder ({}): point it at the pattern repo checkout",
+                    path.display()
+                ),
+            ));
+        }
         if !path.is_dir() {
             return Err(Error::PatternRepoMissing {
                 config: file.to_path_buf(),
                 configured,
                 resolved: path,
             });
+        }
+        let patterns_canonical = canonical(&path);
+        if let Some(what) = too_wide(&patterns_canonical) {
+            return Err(Error::config(
+                file,
+                at(raw.patterns.path.span()),
+                format!(
+                    "`[patterns] path = \"{configured}\"` is {what} ({}): netstack reads every file below a repo path; point it at the pattern repo checkout",
+                    patterns_canonical.display()
+                ),
+            ));
         }
 
         let mut base_urls = Vec::new();
@@ -325,7 +347,11 @@ impl Config {
             publication.add_forge_url(&remote);
         }
 
-        let mut sites: Vec<SiteConfig> = Vec::new();
+        let mut sites: Vec<SiteConfig> = Vec::with_capacity(raw.sites.len());
+        // Each site path canonicalized once; names and paths looked up, never scanned.
+        let mut names: HashSet<String> = HashSet::with_capacity(raw.sites.len());
+        let mut folders: HashMap<PathBuf, usize> = HashMap::with_capacity(raw.sites.len());
+        let docs_dir = raw.patterns.docs_dir.as_deref().unwrap_or("docs");
         for spanned in &raw.sites {
             let line = at(spanned.span());
             let site = spanned.get_ref();
@@ -346,7 +372,7 @@ impl Config {
                     format!("site name `{site_name}` is the pattern repo's name: pick another"),
                 ));
             }
-            if sites.iter().any(|s| s.name == site_name) {
+            if names.contains(&site_name) {
                 return Err(Error::config(
                     file,
                     at(site.name.span()),
@@ -354,8 +380,8 @@ impl Config {
                 ));
             }
             let site_path = normalize(&root.join(site.path.get_ref()));
-            let same = |a: &Path, b: &Path| a == b || canonical(a) == canonical(b);
-            if same(&site_path, &path) {
+            let site_canonical = canonical(&site_path);
+            if site_canonical == patterns_canonical {
                 return Err(Error::config(
                     file,
                     at(site.path.span()),
@@ -365,17 +391,43 @@ impl Config {
                     ),
                 ));
             }
-            if let Some(other) = sites.iter().find(|s| same(&s.path, &site_path)) {
+            if let Some(what) = too_wide(&site_canonical) {
+                return Err(Error::config(
+                    file,
+                    at(site.path.span()),
+                    format!(
+                        "site `{site_name}`: path `{}` is {what} ({}): netstack reads every file below a repo path; point it at the site repo checkout",
+                        site.path.get_ref(),
+                        site_canonical.display()
+                    ),
+                ));
+            }
+            if site_canonical.starts_with(&patterns_canonical) {
+                let inside_docs = site_canonical.starts_with(patterns_canonical.join(docs_dir));
+                return Err(Error::config(
+                    file,
+                    at(site.path.span()),
+                    format!(
+                        "site `{site_name}`: path `{}` is inside the pattern repo ({}){}: its files would be read as site docs instead of patterns; point it at the site repo checkout",
+                        site.path.get_ref(),
+                        patterns_canonical.display(),
+                        if inside_docs { ", in its docs" } else { "" }
+                    ),
+                ));
+            }
+            if let Some(&other) = folders.get(&site_canonical) {
                 return Err(Error::config(
                     file,
                     at(site.path.span()),
                     format!(
                         "site `{site_name}`: path `{}` is already the folder of site `{}`: each site needs its own checkout",
                         site.path.get_ref(),
-                        other.name
+                        sites[other].name
                     ),
                 ));
             }
+            names.insert(site_name.clone());
+            folders.insert(site_canonical, sites.len());
             sites.push(SiteConfig {
                 name: site_name,
                 path: site_path,
@@ -442,17 +494,30 @@ impl Config {
     pub fn ad_hoc(opts: &AdHocOptions) -> Result<Config> {
         let root = absolute(&opts.root);
         let path = normalize(&root.join(&opts.patterns));
+        if path.exists() && !path.is_dir() {
+            return Err(Error::Invalid(format!(
+                "the pattern repo {} is a file, not a folder: pass --patterns with the folder of the pattern repo checkout",
+                opts.patterns.display()
+            )));
+        }
         if !path.is_dir() {
             return Err(Error::Invalid(format!(
                 "the pattern repo checkout {} does not exist: clone the pattern repo there or pass --patterns with its path",
                 opts.patterns.display()
             )));
         }
+        if let Some(what) = too_wide(&canonical(&path)) {
+            return Err(Error::Invalid(format!(
+                "the pattern repo {} is {what}: netstack reads every file below a repo path; pass --patterns with the pattern repo checkout",
+                opts.patterns.display()
+            )));
+        }
         let inferred = crate::publication::infer(&path);
         let mut base_urls = Vec::new();
+        let mut seen = HashSet::new();
         for u in opts.base_urls.iter().chain(inferred.base_urls.iter()) {
             let u = check_url(u, Path::new("--base-url"), None, "base URL")?;
-            if !base_urls.contains(&u) {
+            if seen.insert(u.clone()) {
                 base_urls.push(u);
             }
         }
@@ -663,6 +728,12 @@ pub fn unique_site_name(base: &str, taken: impl Fn(&str) -> bool) -> String {
 /// `shown` is the path as the user typed it.
 pub fn check_site_path(pattern_repo: &Path, site: &Path, shown: &str) -> Result<()> {
     let (patterns, site) = (canonical(pattern_repo), canonical(site));
+    if let Some(what) = too_wide(&site) {
+        return Err(Error::Invalid(format!(
+            "{shown} is {what} ({}): netstack reads every file below a repo path; name the site repo checkout",
+            site.display()
+        )));
+    }
     let what = if site == patterns {
         "is the pattern repo"
     } else if site.starts_with(&patterns) {
@@ -676,6 +747,54 @@ pub fn check_site_path(pattern_repo: &Path, site: &Path, shown: &str) -> Result<
         "{shown} {what} ({}): name site repo checkouts to lint them; `netstack lint --patterns-only` lints the pattern repo, and `netstack lint` without paths in a KB folder lints every site of its netstack.toml",
         patterns.display()
     )))
+}
+
+/// Why a (canonical) folder can never be a repo: the file system root, or a home folder
+/// (`$HOME`, `/root`, a folder right under `/home` or `/Users`) or a folder holding one.
+/// Walking it would read a whole machine or a user's every file.
+pub fn too_wide(folder: &Path) -> Option<&'static str> {
+    if folder.parent().is_none() {
+        return Some("the root of the file system");
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| canonical(Path::new(&h)));
+    if home.as_deref() == Some(folder) || folder == Path::new("/root") {
+        return Some("a home folder");
+    }
+    let parent = folder.parent().unwrap_or(folder);
+    if parent == Path::new("/home") || parent == Path::new("/Users") {
+        return Some("a home folder");
+    }
+    if folder == Path::new("/home") || folder == Path::new("/Users") {
+        return Some("the folder of every home folder");
+    }
+    if home.as_deref().is_some_and(|h| h.starts_with(folder)) {
+        return Some("a folder holding your home folder");
+    }
+    None
+}
+
+/// Byte offset → 1-based line in O(log n), for configs with thousands of entries.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
 }
 
 /// The path with symlinks resolved when it exists, else made absolute and normalized: two
@@ -763,6 +882,118 @@ mod tests {
             cfg.index.path,
             absolute(&dir.path().join(".netstack/index"))
         );
+    }
+
+    #[test]
+    fn thousands_of_sites_and_base_urls_load_in_linear_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = dir.path();
+        std::fs::create_dir_all(r.join("netstack/docs")).unwrap();
+        let n = 5000;
+        let mut text = String::from("[patterns]\npath = \"netstack\"\nbase_urls = [\n");
+        for i in 0..n {
+            text.push_str(&format!("  \"https://mirror{i}.example.org/docs/\",\n"));
+        }
+        text.push_str("]\n");
+        for i in 0..n {
+            std::fs::create_dir_all(r.join(format!("sites/s{i}"))).unwrap();
+            text.push_str(&format!(
+                "[[sites]]\nname = \"s{i}\"\npath = \"sites/s{i}\"\ntitle = \"Site {i}\"\n"
+            ));
+        }
+        let started = std::time::Instant::now();
+        let cfg = Config::parse(&text, &r.join(CONFIG_FILE), r).unwrap();
+        let took = started.elapsed();
+        assert_eq!(cfg.sites.len(), n);
+        assert_eq!(cfg.patterns.publication.base_urls().count(), n);
+        assert_eq!(cfg.sites[n - 1].line, Some(n + 5 + 4 * (n - 1)));
+        // Pairwise checks took minutes here; linear ones take well under a second.
+        eprintln!("{n} sites and base URLs: {took:?}");
+        assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+        // Duplicates are still found, with their line.
+        text.push_str("[[sites]]\nname = \"again\"\npath = \"sites/s7\"\n");
+        let err = Config::parse(&text, &r.join(CONFIG_FILE), r)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("already the folder of site `s7`"), "{err}");
+        assert!(
+            err.contains(&format!("netstack.toml:{}", n + 7 + 4 * n)),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_file_system_root_and_home_folders_are_refused_as_repos() {
+        let err = Config::parse(
+            "[patterns]\npath = \"/\"\n",
+            Path::new("/kb/netstack.toml"),
+            Path::new("/kb"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("netstack.toml:2"), "{err}");
+        assert!(err.contains("root of the file system"), "{err}");
+        assert!(
+            err.contains("point it at the pattern repo checkout"),
+            "{err}"
+        );
+        for (site, what) in [
+            ("/", "root of the file system"),
+            ("/root", "a home folder"),
+            ("/home/alice", "a home folder"),
+            ("/home", "every home folder"),
+            ("../../../../../../../../..", "root of the file system"),
+        ] {
+            let (_d, cfg) = kb_with(&format!(
+                "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"x\"\npath = \"{site}\"\n"
+            ));
+            let err = cfg.unwrap_err().to_string();
+            assert!(err.contains("netstack.toml:6"), "{site}: {err}");
+            assert!(err.contains(what), "{site}: {err}");
+        }
+        if let Some(home) = std::env::var_os("HOME").filter(|h| Path::new(h).is_dir()) {
+            let home = Path::new(&home).canonicalize().unwrap();
+            assert!(too_wide(&home).is_some());
+        }
+        let err = Config::ad_hoc(&AdHocOptions {
+            patterns: "/".into(),
+            root: "/".into(),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("root of the file system"), "{err}");
+        assert!(check_site_path(Path::new("/x"), Path::new("/root"), "/root").is_err());
+    }
+
+    #[test]
+    fn a_pattern_repo_that_is_a_file_is_called_a_file() {
+        let (d, cfg) = kb_with("[patterns]\npath = \"netstack/docs/x.md\"\n");
+        drop(cfg);
+        std::fs::write(d.path().join("netstack/docs/x.md"), "# x").unwrap();
+        let err = Config::load(d.path()).unwrap_err().to_string();
+        assert!(err.contains("netstack.toml:2"), "{err}");
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        let err = Config::ad_hoc(&AdHocOptions {
+            patterns: d.path().join("netstack/docs/x.md"),
+            root: d.path().to_path_buf(),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("is a file, not a folder"), "{err}");
+        assert!(!err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_site_inside_the_pattern_repo_is_an_error_with_its_line() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n\n[[sites]]\nname = \"ops\"\npath = \"netstack/docs/ops\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("netstack.toml:6"), "{err}");
+        assert!(err.contains("inside the pattern repo"), "{err}");
+        assert!(err.contains("in its docs"), "{err}");
     }
 
     #[test]

@@ -60,6 +60,9 @@ type RepoSpec = (String, Option<String>, PathBuf, Option<usize>, String);
 struct LoadedFile {
     len: u64,
     modified: Option<SystemTime>,
+    /// Status change time and inode: a `chmod` or a file renamed over this one changes them
+    /// without touching size or mtime.
+    changed: source::Changed,
     doc: Option<Arc<Doc>>,
     problems: Vec<Problem>,
 }
@@ -217,9 +220,9 @@ impl KnowledgeBase {
 
     /// Like [`KnowledgeBase::refresh`], for a caller that knows exactly which paths changed
     /// (a file watcher): when every one of them is a file this snapshot already holds and
-    /// still exists, and none is an ignore file, the repos are not walked again and only those
-    /// files are looked at. Anything else (a new, deleted or renamed file, a folder, a
-    /// `.gitignore`) falls back to a full refresh, so the result is always what `refresh`
+    /// still exists as a regular file (not a symlink), and none is an ignore file, the repos
+    /// are not walked again and only those files are looked at. Anything else (a new, deleted
+    /// or renamed file, a symlink, a folder, a `.gitignore`) falls back to a full refresh, so the result is always what `refresh`
     /// would build.
     pub fn refresh_changed(&self, changed: &[PathBuf]) -> Result<Self> {
         let in_place = !changed.is_empty()
@@ -228,7 +231,10 @@ impl KnowledgeBase {
                     .file_name()
                     .and_then(|n| n.to_str())
                     .is_some_and(|n| n == ".gitignore" || n == ".ignore");
-                !ignore_file && p.is_file() && self.holds_file(p)
+                // A path that became a symlink (or anything but a regular file) is the
+                // walk's business: `ln -sf`, or `git checkout` renaming a link over a doc.
+                let regular = std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file());
+                !ignore_file && regular && self.holds_file(p)
             });
         if !in_place {
             return self.refresh();
@@ -293,13 +299,13 @@ impl KnowledgeBase {
             Some((walks, _)) if walks.len() == specs.len() => Arc::clone(walks),
             _ => {
                 let roots: Vec<PathBuf> = specs.iter().map(|s| s.2.clone()).collect();
+                let nested = source::nested_roots_all(&roots);
                 Arc::new(
                     specs
                         .par_iter()
-                        .map(|(_, _, root, _, _)| {
-                            root.is_dir().then(|| {
-                                source::walk(root, &source::nested_roots(root, &roots), &display)
-                            })
+                        .zip(nested.par_iter())
+                        .map(|((_, _, root, _, _), nested)| {
+                            root.is_dir().then(|| source::walk(root, nested, &display))
                         })
                         .collect(),
                 )
@@ -383,15 +389,28 @@ impl KnowledgeBase {
                 let meta = std::fs::metadata(&abs).ok();
                 let len = meta.as_ref().map(|m| m.len()).unwrap_or(0);
                 let modified = meta.as_ref().and_then(|m| m.modified().ok());
+                let changed = meta.as_ref().map(source::Changed::of).unwrap_or_default();
                 if let Some(prev) = previous.files.get(&abs)
                     && prev.len == len
                     && prev.modified == modified
+                    && prev.changed == changed
                     && modified.is_some()
                 {
                     return (repo_idx, abs, prev.clone(), true);
                 }
                 let repo = &repos[repo_idx];
-                let file = load_file(repo, &abs, &rel, &docs_dir, max, &display, len, modified);
+                let stamp = (len, modified, changed);
+                let canonical_root = walks[repo_idx].as_ref().map(|w| w.root.as_path());
+                let file = load_file(
+                    repo,
+                    &abs,
+                    &rel,
+                    &docs_dir,
+                    max,
+                    &display,
+                    stamp,
+                    canonical_root.unwrap_or(Path::new("")),
+                );
                 (repo_idx, abs, file, false)
             })
             .collect();
@@ -926,12 +945,12 @@ fn load_file(
     docs_dir: &str,
     max: u64,
     display: &(dyn Fn(&Path) -> String + Sync),
-    len: u64,
-    modified: Option<SystemTime>,
+    (len, modified, changed): (u64, Option<SystemTime>, source::Changed),
+    canonical_root: &Path,
 ) -> LoadedFile {
     let shown = display(abs);
     let mut problems = Vec::new();
-    let text = match source::read_text(abs, max) {
+    let text = match source::read_text(abs, canonical_root, max) {
         Ok(t) => t,
         Err(skipped) => {
             problems.push(Problem::new(
@@ -944,6 +963,7 @@ fn load_file(
             return LoadedFile {
                 len,
                 modified,
+                changed,
                 doc: None,
                 problems,
             };
@@ -979,6 +999,7 @@ fn load_file(
     LoadedFile {
         len,
         modified,
+        changed,
         doc: Some(Arc::new(doc)),
         problems,
     }
@@ -1059,6 +1080,124 @@ mod refresh_tests {
         // The old snapshot is untouched.
         assert_eq!(kb.followers(kb.pattern("a-pattern").unwrap()).len(), 1);
         assert!(kb2.contract("cf").unwrap().contract().is_some());
+    }
+
+    /// The full text of every doc of a KB and every problem message, for "is it anywhere".
+    fn everything(kb: &KnowledgeBase) -> String {
+        let mut all: Vec<String> = kb.docs.iter().map(|d| d.text.clone()).collect();
+        all.extend(kb.problems().iter().map(|p| p.to_string()));
+        all.join("\n")
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn live_reload_never_reads_through_a_doc_swapped_for_a_symlink_out_of_the_repo() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("passwd");
+        std::fs::write(&secret, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+        let r = d.path();
+        write(r, "netstack.toml", ONE_SITE);
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
+        write(r, "cf/docs/y.md", "# Y\n");
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = r.join("cf/docs/x.md");
+        let y = r.join("cf/docs/y.md");
+
+        // `ln -sf /etc/passwd x.md`, then the watcher reports x.md.
+        std::fs::remove_file(&x).unwrap();
+        std::os::unix::fs::symlink(&secret, &x).unwrap();
+        let kb2 = kb.refresh_changed(std::slice::from_ref(&x)).unwrap();
+        assert!(
+            !everything(&kb2).contains("root:x:0:0"),
+            "the target leaked"
+        );
+        assert!(kb2.find("cf", "docs/x.md").is_none());
+        assert!(
+            kb2.problems()
+                .iter()
+                .any(|p| p.kind == ProblemKind::Symlink && p.path.ends_with("docs/x.md")),
+            "{:?}",
+            kb2.problems()
+        );
+        // The same as a full walk makes of it.
+        assert_eq!(observable(&kb2), observable(&kb.refresh().unwrap()));
+
+        // `git checkout` style: a link renamed over a doc.
+        let tmp = r.join("cf/docs/.y.md.tmp");
+        std::os::unix::fs::symlink(&secret, &tmp).unwrap();
+        std::fs::rename(&tmp, &y).unwrap();
+        let kb3 = kb2.refresh_changed(&[tmp, y.clone()]).unwrap();
+        assert!(
+            !everything(&kb3).contains("root:x:0:0"),
+            "the target leaked"
+        );
+        assert!(kb3.find("cf", "docs/y.md").is_none());
+    }
+
+    #[test]
+    fn thousands_of_sites_load_in_linear_time() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        let n = 3000;
+        let mut toml = String::from("[patterns]\npath = \"netstack\"\n");
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        for i in 0..n {
+            std::fs::create_dir_all(r.join(format!("sites/s{i}"))).unwrap();
+            toml.push_str(&format!(
+                "[[sites]]\nname = \"s{i}\"\npath = \"sites/s{i}\"\n"
+            ));
+        }
+        // One site holding another: still found as nested.
+        write(r, "sites/s1/docs/x.md", "# X\n");
+        toml.push_str("[[sites]]\nname = \"inner\"\npath = \"sites/s1/docs\"\n");
+        write(r, "netstack.toml", &toml);
+        let started = std::time::Instant::now();
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let took = started.elapsed();
+        assert_eq!(kb.sites().count(), n + 1);
+        assert!(kb.find("inner", "x.md").is_some());
+        assert!(kb.find("s1", "docs/x.md").is_none());
+        // Every repo against every other (n² canonicalizations) took minutes here.
+        assert!(took < std::time::Duration::from_secs(20), "{took:?}");
+        eprintln!("{n} sites: {took:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_permission_change_is_seen_by_live_reload() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(r, "netstack.toml", ONE_SITE);
+        write(r, "netstack/docs/a-pattern.md", "# A\n");
+        write(r, "cf/docs/x.md", "# X\n\nper netstack a-pattern\n");
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = r.join("cf/docs/x.md");
+        // Past the file system's timestamp granularity, so the chmod gets its own ctime.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&x, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let kb2 = kb.refresh_changed(std::slice::from_ref(&x)).unwrap();
+        let t = kb2.timings();
+        // Size and mtime are unchanged: only the status change time tells.
+        assert_eq!(t.files_read, 1, "the chmod went unnoticed: {t:?}");
+        if unsafe { libc::geteuid() } == 0 {
+            eprintln!(
+                "SKIPPED (running as root, who reads chmod-000 files): the doc becoming a `cannot read` problem"
+            );
+        } else {
+            assert!(kb2.find("cf", "docs/x.md").is_none());
+            assert!(
+                kb2.problems()
+                    .iter()
+                    .any(|p| p.kind == ProblemKind::Unreadable
+                        && p.message.contains("cannot read: permission denied")),
+                "{:?}",
+                kb2.problems()
+            );
+        }
+        std::fs::set_permissions(&x, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
 
     /// Everything a reader of the KB can observe, for comparing two builds.

@@ -11,6 +11,10 @@
 /// bytes, with a warning.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
+/// Side files read for settings (`CNAME`, `mkdocs.yml`, git's `config`): larger ones are
+/// ignored, not read (`source::read_side_file`).
+pub const MAX_SIDE_FILE_BYTES: u64 = 1024 * 1024;
+
 // ---- parsing (front matter, markdown, contracts) -------------------------------------------
 
 // ---- rendering (doc → HTML) ----------------------------------------------------------------

@@ -54,6 +54,8 @@ pub enum ProblemKind {
     Encoding,
     /// A binary file with a markdown extension; skipped.
     Binary,
+    /// A FIFO, socket or device where a file was expected; never opened for reading.
+    NotRegular,
     /// The file is empty.
     Empty,
     /// The file is larger than the configured limit; only its head was loaded.

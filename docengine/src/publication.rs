@@ -2,6 +2,7 @@
 //! the names it goes by. Maps repo paths to published URLs and classifies URLs found in
 //! docs as pointing into the pattern repo (or not).
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use url::Url;
@@ -47,12 +48,26 @@ struct ForgeUrl {
 }
 
 /// The publication settings of the pattern repo.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Publication {
     base: Vec<BaseUrl>,
     forges: Vec<ForgeUrl>,
     names: Vec<String>,
     url_root: String,
+    /// What is already known, so adding n URLs or names is linear, not quadratic.
+    seen: HashSet<String>,
+}
+
+/// Without the lookup set (hash order varies between runs; the search index fingerprints this).
+impl std::fmt::Debug for Publication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publication")
+            .field("base", &self.base)
+            .field("forges", &self.forges)
+            .field("names", &self.names)
+            .field("url_root", &self.url_root)
+            .finish()
+    }
 }
 
 impl Publication {
@@ -83,11 +98,7 @@ impl Publication {
             prefix.push('/');
         }
         let host = bare_host(host);
-        if self
-            .base
-            .iter()
-            .any(|b| b.host == host && b.prefix == prefix)
-        {
+        if !self.seen.insert(format!("base {host}{prefix}")) {
             return;
         }
         let mut original = raw.trim().to_string();
@@ -117,11 +128,7 @@ impl Publication {
             .trim_end_matches(".git")
             .to_ascii_lowercase();
         let host = bare_host(host);
-        if self
-            .forges
-            .iter()
-            .any(|f| f.host == host && f.owner == owner && f.name == name)
-        {
+        if !self.seen.insert(format!("forge {host}/{owner}/{name}")) {
             return;
         }
         self.add_name(&name);
@@ -140,7 +147,7 @@ impl Publication {
     /// Add a name the pattern repo goes by (its folder, its remote's repository name).
     pub fn add_name(&mut self, name: &str) {
         let n = name.trim().to_ascii_lowercase();
-        if !n.is_empty() && !self.names.contains(&n) {
+        if !n.is_empty() && self.seen.insert(format!("name {n}")) {
             self.names.push(n);
         }
     }
@@ -374,13 +381,13 @@ pub struct Inferred {
 pub fn infer(repo: &Path) -> Inferred {
     let mut out = Inferred::default();
     for cname in [repo.join("CNAME"), repo.join("docs/CNAME")] {
-        if let Ok(text) = std::fs::read_to_string(&cname)
+        if let Some(text) = crate::source::read_side_file(&cname)
             && let Some(host) = text
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            let url = format!("https://{}/", host.trim_end_matches('/'));
+            let url = cname_url(host);
             if Url::parse(&url).is_ok() && !out.base_urls.contains(&url) {
                 out.notes
                     .push(format!("base URL {url} from {}", cname.display()));
@@ -390,7 +397,7 @@ pub fn infer(repo: &Path) -> Inferred {
     }
     for name in ["mkdocs.yml", "mkdocs.yaml"] {
         let path = repo.join(name);
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Some(text) = crate::source::read_side_file(&path) else {
             continue;
         };
         for (key, target) in [("site_url", 0), ("repo_url", 1)] {
@@ -431,6 +438,19 @@ pub fn infer(repo: &Path) -> Inferred {
     out
 }
 
+/// The base URL a `CNAME` line names. GitHub Pages wants a bare host (`docs.example.org`), but
+/// a URL (`https://docs.example.org/`) is taken as meant, never as `https://https://…`.
+fn cname_url(line: &str) -> String {
+    let line = line.trim();
+    if let Some((scheme, rest)) = line.split_once("://")
+        && (scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+    {
+        let host = rest.trim_end_matches('/');
+        return format!("{}://{host}/", scheme.to_ascii_lowercase());
+    }
+    format!("https://{}/", line.trim_end_matches('/'))
+}
+
 fn yaml_top_level_string(text: &str, key: &str) -> Option<String> {
     text.lines().find_map(|line| {
         let rest = line.strip_prefix(key)?.trim_start().strip_prefix(':')?;
@@ -450,16 +470,15 @@ pub fn origin_remote(repo: &Path) -> Option<String> {
     let config = if dot_git.is_dir() {
         dot_git.join("config")
     } else {
-        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let text = crate::source::read_side_file(&dot_git)?;
         let gitdir = text.trim().strip_prefix("gitdir:")?.trim();
         let gitdir = repo.join(gitdir);
-        let common = std::fs::read_to_string(gitdir.join("commondir"))
-            .ok()
+        let common = crate::source::read_side_file(&gitdir.join("commondir"))
             .map(|c| gitdir.join(c.trim()))
             .unwrap_or(gitdir);
         common.join("config")
     };
-    let text = std::fs::read_to_string(config).ok()?;
+    let text = crate::source::read_side_file(&config)?;
     let mut in_origin = false;
     for line in text.lines() {
         let l = line.trim();
@@ -659,6 +678,29 @@ mod tests {
         );
         assert_eq!(inf.forge_urls, vec!["https://github.com/fed/netstack"]);
         assert_eq!(inf.names, vec!["netstack"]);
+    }
+
+    #[test]
+    fn a_cname_holding_a_url_is_not_given_a_second_scheme() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("CNAME"), "https://docs.fed.org\n").unwrap();
+        std::fs::create_dir(d.path().join("docs")).unwrap();
+        std::fs::write(d.path().join("docs/CNAME"), "HTTP://old.fed.org/\n").unwrap();
+        assert_eq!(
+            infer(d.path()).base_urls,
+            vec!["https://docs.fed.org/", "http://old.fed.org/"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn side_files_that_are_fifos_are_ignored_without_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().to_path_buf();
+        crate::source::tests::mkfifo(&p.join("CNAME"));
+        crate::source::tests::mkfifo(&p.join("mkdocs.yml"));
+        let inf = crate::source::tests::within(10, "infer with FIFOs", move || infer(&p));
+        assert!(inf.base_urls.is_empty());
     }
 
     #[test]

@@ -128,8 +128,8 @@ pub fn init(opts: &InitOptions) -> Result<InitOutput> {
     t.push_str("[recommend]\n# From: of recommendation e-mails.\n# from = \"netstack <netstack@example.org>\"\n");
 
     // The search index is a cache under the KB folder: it must not be committed.
-    let ignored = std::fs::read_to_string(kb.join(".gitignore"))
-        .is_ok_and(|g| g.lines().any(|l| l.trim().trim_matches('/') == ".netstack"));
+    let ignored = crate::source::read_side_file(&kb.join(".gitignore"))
+        .is_some_and(|g| g.lines().any(|l| l.trim().trim_matches('/') == ".netstack"));
     if !ignored {
         notes.push(
             "the search index is kept in .netstack/index below this folder: add `.netstack/` to its .gitignore".into(),

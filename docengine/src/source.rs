@@ -6,11 +6,15 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::limits;
 use crate::problem::{Problem, ProblemKind, Severity};
 
 /// What a walk of one repo found.
 #[derive(Debug, Clone, Default)]
 pub struct Walk {
+    /// The canonical repo root: what [`read_text`] confines reads to (empty when the repo
+    /// folder could not be opened).
+    pub root: PathBuf,
     /// Markdown files: absolute path and path relative to the repo root (`/`-separated).
     pub markdown: Vec<(PathBuf, String)>,
     /// Every file (markdown or not) relative to the repo root.
@@ -46,6 +50,30 @@ pub fn nested_roots(root: &Path, all_roots: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// [`nested_roots`] of every root at once, in the order given: each root canonicalized once
+/// and the nested ones found in sorted order, so thousands of repos cost n log n, not n².
+pub fn nested_roots_all(all_roots: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let canonical: Vec<Option<PathBuf>> = all_roots.iter().map(|r| r.canonicalize().ok()).collect();
+    let mut sorted: Vec<&PathBuf> = canonical.iter().flatten().collect();
+    sorted.sort();
+    sorted.dedup();
+    canonical
+        .iter()
+        .map(|root| {
+            let Some(root) = root else {
+                return Vec::new();
+            };
+            // Paths below `root` sort right after it (components compare in order).
+            let from = sorted.partition_point(|p| *p <= root);
+            sorted[from..]
+                .iter()
+                .take_while(|p| p.starts_with(root))
+                .map(|p| (*p).clone())
+                .collect()
+        })
+        .collect()
+}
+
 /// Walk a repo, skipping the folders in `nested` (see [`nested_roots`]). `display` turns an
 /// absolute path into the path shown in problems.
 pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String + Sync)) -> Walk {
@@ -63,6 +91,7 @@ pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String 
             return out;
         }
     };
+    out.root = canonical_root.clone();
     let escaped: Arc<Mutex<Vec<(PathBuf, String)>>> = Arc::default();
     let walker = builder(root, canonical_root, nested, Arc::clone(&escaped))
         .sort_by_file_name(|a, b| a.cmp(b))
@@ -85,6 +114,19 @@ pub fn walk(root: &Path, nested: &[PathBuf], display: &(dyn Fn(&Path) -> String 
                         linked_dirs.push(e.path().to_path_buf());
                     }
                     out.dirs.insert(rel);
+                    continue;
+                }
+                if !e.file_type().is_some_and(|t| t.is_file()) {
+                    // A FIFO, socket or device: never listed, never opened.
+                    if let Ok(meta) = std::fs::metadata(e.path()) {
+                        out.problems.push(Problem::new(
+                            ProblemKind::NotRegular,
+                            Severity::Warning,
+                            display(e.path()),
+                            None,
+                            not_regular(&meta).message,
+                        ));
+                    }
                     continue;
                 }
                 let name = e.file_name().to_string_lossy();
@@ -190,6 +232,8 @@ pub struct MarkdownFile {
     pub rel: String,
     pub len: u64,
     pub modified: Option<std::time::SystemTime>,
+    /// The canonical repo root, for [`read_text`].
+    pub root: Arc<Path>,
 }
 
 /// The markdown files of a repo with their size and modification time — the same files
@@ -200,6 +244,7 @@ pub fn markdown_files(root: &Path, nested: &[PathBuf]) -> Vec<MarkdownFile> {
         return Vec::new();
     };
     let mut found = Vec::new();
+    let shared_root: Arc<Path> = Arc::from(canonical_root.as_path());
     for e in builder(root, canonical_root, nested, Arc::default())
         .build()
         .filter_map(Result::ok)
@@ -216,7 +261,7 @@ pub fn markdown_files(root: &Path, nested: &[PathBuf]) -> Vec<MarkdownFile> {
         let Ok(meta) = std::fs::metadata(e.path()) else {
             continue;
         };
-        if meta.is_dir() {
+        if !meta.is_file() {
             continue;
         }
         found.push(MarkdownFile {
@@ -224,6 +269,7 @@ pub fn markdown_files(root: &Path, nested: &[PathBuf]) -> Vec<MarkdownFile> {
             abs: e.path().to_path_buf(),
             len: meta.len(),
             modified: meta.modified().ok(),
+            root: Arc::clone(&shared_root),
         });
     }
     found
@@ -251,6 +297,35 @@ fn describe_walk_error(err: &ignore::Error) -> (Option<PathBuf>, String, Problem
     }
 }
 
+/// What a stat shows of a file beyond size and mtime: its status change time (a `chmod`, a
+/// rename over it) and its inode (a new file in its place). A refresh that compares only size
+/// and mtime would keep content it can no longer read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Changed {
+    pub ctime: i64,
+    pub ctime_nsec: i64,
+    pub ino: u64,
+}
+
+impl Changed {
+    pub fn of(meta: &std::fs::Metadata) -> Changed {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Changed {
+                ctime: meta.ctime(),
+                ctime_nsec: meta.ctime_nsec(),
+                ino: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            Changed::default()
+        }
+    }
+}
+
 /// The text of a file, or why it could not be used as one.
 #[derive(Debug)]
 pub struct FileText {
@@ -268,15 +343,245 @@ pub struct Skipped {
     pub message: String,
 }
 
-/// Read a file as text: binary files are skipped, invalid UTF-8 is replaced (and reported
-/// with the line of the first bad byte), files over `max_bytes` are cut at a line boundary.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<FileText, Skipped> {
-    let bytes = std::fs::read(path).map_err(|e| Skipped {
-        kind: ProblemKind::Unreadable,
-        message: format!("cannot read: {e}"),
+/// A repo file opened for reading under exactly the walk's rules (see [`open_in_repo`]).
+#[derive(Debug)]
+pub struct Opened {
+    pub file: std::fs::File,
+    /// Metadata of the opened file (not of the path, which may have changed since).
+    pub meta: std::fs::Metadata,
+    /// Where the opened file really is, symlinks resolved: inside the repo root.
+    pub real: PathBuf,
+}
+
+/// The one way a repo file is opened (the KB load and live reload, the search index's disk
+/// scan, raw files of the web server): whatever happened to the path since the walk, the
+/// walk's rules hold for what is actually read.
+///
+/// - Only regular files are opened. A FIFO, socket or device named `*.md` is a problem (it is
+///   never opened for a blocking read: opening uses `O_NONBLOCK`, and the type is checked
+///   before and, on the opened descriptor, after opening).
+/// - A symlink is followed only when its target is inside the repo, as the walk does; the
+///   target itself is opened with `O_NOFOLLOW`.
+/// - Confinement is checked on the opened file: its real path (`/proc/self/fd`, or the
+///   canonical path with the same device and inode) must lie under `root`, so a path swapped
+///   for a symlink between the check and the open cannot lead out of the repo.
+///
+/// `root` must be the canonical repo root ([`canonical_root`]).
+pub fn open_in_repo(path: &Path, root: &Path) -> Result<Opened, Skipped> {
+    let link = std::fs::symlink_metadata(path).map_err(cannot_read)?;
+    let is_link = link.file_type().is_symlink();
+    let target: std::borrow::Cow<'_, Path> = if is_link {
+        let target = path.canonicalize().map_err(|e| Skipped {
+            kind: ProblemKind::Symlink,
+            message: format!(
+                "broken symlink or symlink loop ({e}): skipped; fix or remove the link"
+            ),
+        })?;
+        if !target.starts_with(root) {
+            return Err(outside(&target));
+        }
+        std::borrow::Cow::Owned(target)
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
+    let before = if is_link {
+        std::fs::metadata(&target).map_err(cannot_read)?
+    } else {
+        link
+    };
+    if !before.is_file() {
+        return Err(not_regular(&before));
+    }
+    let file = open_options().open(&target).map_err(|e| {
+        if is_symlink_refusal(&e) {
+            Skipped {
+                kind: ProblemKind::Symlink,
+                message: "the file was replaced by a symlink while being read: skipped; it is read again at the next change".into(),
+            }
+        } else {
+            cannot_read(e)
+        }
     })?;
-    let size = bytes.len() as u64;
-    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    let meta = file.metadata().map_err(cannot_read)?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta));
+    }
+    let real = real_path(&file, &target, &meta)?;
+    if !real.starts_with(root) {
+        return Err(outside(&real));
+    }
+    Ok(Opened { file, meta, real })
+}
+
+/// The canonical form of a repo root, as [`open_in_repo`] wants it (`None` when the folder is
+/// gone).
+pub fn canonical_root(root: &Path) -> Option<PathBuf> {
+    root.canonicalize().ok()
+}
+
+fn open_options() -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    o
+}
+
+fn is_symlink_refusal(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// The real path of an opened file.
+fn real_path(
+    file: &std::fs::File,
+    opened_as: &Path,
+    meta: &std::fs::Metadata,
+) -> Result<PathBuf, Skipped> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(p) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return Ok(p);
+        }
+    }
+    let _ = file;
+    let canonical = opened_as.canonicalize().map_err(cannot_read)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let now = std::fs::metadata(&canonical).map_err(cannot_read)?;
+        if (now.dev(), now.ino()) != (meta.dev(), meta.ino()) {
+            return Err(Skipped {
+                kind: ProblemKind::Unreadable,
+                message: "the file changed while being opened: skipped; it is read again at the next change".into(),
+            });
+        }
+    }
+    let _ = meta;
+    Ok(canonical)
+}
+
+fn cannot_read(e: std::io::Error) -> Skipped {
+    let reason = match e.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            "permission denied; make it readable (chmod a+r) or remove it from the repo".to_string()
+        }
+        _ => e.to_string(),
+    };
+    Skipped {
+        kind: ProblemKind::Unreadable,
+        message: format!("cannot read: {reason}"),
+    }
+}
+
+fn outside(target: &Path) -> Skipped {
+    Skipped {
+        kind: ProblemKind::Symlink,
+        message: format!(
+            "symlink points outside its repo (to {}): skipped; copy the file into the repo or remove the link",
+            target.display()
+        ),
+    }
+}
+
+/// What kind of special file this is, for messages.
+fn special_kind(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if meta.is_dir() {
+        "a folder"
+    } else {
+        "a special file"
+    }
+}
+
+fn not_regular(meta: &std::fs::Metadata) -> Skipped {
+    Skipped {
+        kind: ProblemKind::NotRegular,
+        message: format!(
+            "not a regular file ({}): skipped, never read; remove it or give it a name that is not markdown",
+            special_kind(meta)
+        ),
+    }
+}
+
+/// Read a small side file (a `CNAME`, `mkdocs.yml`, git's `config`) as UTF-8 text: only a
+/// regular file is opened (never blocking: `O_NONBLOCK`, type checked before and after the
+/// open), and only up to [`limits::MAX_SIDE_FILE_BYTES`]. `None` when it is missing, not a
+/// regular file, too big or not UTF-8: these files only ever add optional settings.
+pub fn read_side_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = o.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > limits::MAX_SIDE_FILE_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(limits::MAX_SIDE_FILE_BYTES)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// Read a repo file as text, opened by [`open_in_repo`] (`root` is the canonical repo root):
+/// binary files are skipped, invalid UTF-8 is replaced (and reported with the line of the
+/// first bad byte), files over `max_bytes` are cut at a line boundary (only that much is kept
+/// in memory; the hash covers the whole file).
+pub fn read_text(path: &Path, root: &Path, max_bytes: u64) -> Result<FileText, Skipped> {
+    use std::io::Read;
+    let opened = open_in_repo(path, root)?;
+    let mut file = opened.file;
+    let keep = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    let mut bytes: Vec<u8> = Vec::with_capacity(opened.meta.len().min(max_bytes) as usize);
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut size: u64 = 0;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(cannot_read(e)),
+        };
+        hasher.update(&buf[..n]);
+        size += n as u64;
+        let room = keep.saturating_sub(bytes.len()).min(n);
+        bytes.extend_from_slice(&buf[..room]);
+    }
+    let hash = hasher.digest();
     let sniff = &bytes[..bytes.len().min(8192)];
     if sniff.contains(&0) {
         return Err(Skipped {
@@ -288,11 +593,11 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<FileText, Skipped> {
     let mut slice: &[u8] = &bytes;
     let mut truncated = false;
     if size > max_bytes {
-        let cut = slice[..max_bytes as usize]
+        let cut = slice
             .iter()
             .rposition(|&b| b == b'\n')
             .map(|i| i + 1)
-            .unwrap_or(max_bytes as usize);
+            .unwrap_or(slice.len());
         slice = &slice[..cut];
         truncated = true;
         problems.push((
@@ -361,7 +666,7 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn show(p: &Path) -> String {
@@ -384,6 +689,10 @@ mod tests {
         let nested = nested_roots(&site, &roots);
         assert_eq!(nested, vec![inner.canonicalize().unwrap()]);
         assert!(nested_roots(&inner, &roots).is_empty());
+        assert_eq!(
+            nested_roots_all(&roots),
+            vec![Vec::new(), nested.clone(), Vec::new()]
+        );
         let w = walk(&site, &nested, &show);
         let mut md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
         md.sort();
@@ -441,10 +750,112 @@ mod tests {
         assert!(msgs.iter().any(|m| m.contains("outside")), "{msgs:?}");
     }
 
+    /// Run `f` on another thread; a hang fails the test instead of blocking it for good.
+    pub(crate) fn within<T: Send + 'static>(
+        secs: u64,
+        what: &str,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(secs))
+            .unwrap_or_else(|_| panic!("{what} did not finish within {secs} s"))
+    }
+
+    #[cfg(unix)]
+    pub(crate) fn mkfifo(path: &Path) {
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_inside_the_repo_are_ever_read() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("passwd");
+        std::fs::write(&secret, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+        let r = d.path().join("repo");
+        std::fs::create_dir_all(r.join("docs")).unwrap();
+        std::fs::write(r.join("docs/a.md"), "# a\n").unwrap();
+        let root = canonical_root(&r).unwrap();
+
+        // A symlink inside the repo is read, as the walk follows it.
+        std::os::unix::fs::symlink(r.join("docs/a.md"), r.join("docs/alias.md")).unwrap();
+        assert_eq!(
+            read_text(&r.join("docs/alias.md"), &root, 1 << 20)
+                .unwrap()
+                .text,
+            "# a\n"
+        );
+        // A doc replaced by a symlink out of the repo (`ln -sf`) is not.
+        std::fs::remove_file(r.join("docs/a.md")).unwrap();
+        std::os::unix::fs::symlink(&secret, r.join("docs/a.md")).unwrap();
+        let e = read_text(&r.join("docs/a.md"), &root, 1 << 20).unwrap_err();
+        assert_eq!(e.kind, ProblemKind::Symlink);
+        assert!(e.message.contains("outside its repo"), "{}", e.message);
+        // Nor through a folder above it that became a link out of the repo.
+        std::fs::rename(r.join("docs"), r.join("old")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), r.join("docs")).unwrap();
+        let e = read_text(&r.join("docs/passwd"), &root, 1 << 20).unwrap_err();
+        assert_eq!(e.kind, ProblemKind::Symlink, "{}", e.message);
+
+        // A FIFO named like a doc is a problem at once (no writer: a blocking open would hang).
+        let fifo = r.join("old/p.md");
+        mkfifo(&fifo);
+        let root2 = root.clone();
+        let e = within(10, "reading a FIFO", move || {
+            read_text(&fifo, &root2, 1 << 20).unwrap_err()
+        });
+        assert_eq!(e.kind, ProblemKind::NotRegular);
+        assert!(
+            e.message.contains("not a regular file (a FIFO"),
+            "{}",
+            e.message
+        );
+        // ... also through a symlink to it.
+        std::os::unix::fs::symlink(r.join("old/p.md"), r.join("old/q.md")).unwrap();
+        let q = r.join("old/q.md");
+        let e = within(10, "reading a link to a FIFO", move || {
+            read_text(&q, &root, 1 << 20).unwrap_err()
+        });
+        assert_eq!(e.kind, ProblemKind::NotRegular);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_a_walk_problem_not_a_doc() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("docs")).unwrap();
+        std::fs::write(r.join("docs/a.md"), "# a").unwrap();
+        mkfifo(&r.join("docs/p.md"));
+        let w = walk(r, &[], &show);
+        let md: Vec<&str> = w.markdown.iter().map(|(_, rel)| rel.as_str()).collect();
+        assert_eq!(md, vec!["docs/a.md"]);
+        assert!(!w.files.contains("docs/p.md"));
+        assert!(
+            w.problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::NotRegular && p.path.ends_with("docs/p.md")),
+            "{:?}",
+            w.problems
+        );
+        let fast: Vec<String> = markdown_files(r, &[]).into_iter().map(|f| f.rel).collect();
+        assert_eq!(fast, vec!["docs/a.md"]);
+    }
+
     #[test]
     fn read_text_handles_bad_bytes_binary_and_size() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("x.md");
+        let root = canonical_root(d.path()).unwrap();
+        let read_text = |p: &Path, max: u64| read_text(p, &root, max);
         std::fs::write(&p, b"# ok\nline two \xff\xfe\n").unwrap();
         let t = read_text(&p, 1 << 20).unwrap();
         assert!(t.text.contains('\u{fffd}'));

@@ -1010,3 +1010,95 @@ fn a_pattern_without_values_promises_no_values_table() {
     let rec = manual(&kb, "cf", "backup-cron-pattern");
     assert!(rec.action.contains("values below"), "{}", rec.action);
 }
+
+/// Record `rec` once in `dir` at `at`.
+fn record_once(kb: &KnowledgeBase, dir: &Path, rec: &Recommendation, at: i64) {
+    let mut o = Outbox::open(dir).unwrap();
+    o.record(std::slice::from_ref(rec), &env(kb), FixedClock::at(at).0)
+        .unwrap();
+    o.commit().unwrap();
+}
+
+#[test]
+fn times_seen_saturates_instead_of_wrapping_to_zero() {
+    let kb = kb();
+    let out = tempfile::tempdir().unwrap();
+    let rec = manual(&kb, "cf", "backup-cron-pattern");
+    record_once(&kb, out.path(), &rec, T0);
+    let path = out.path().join("ledger.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"times_seen\": 1"), "{text}");
+    std::fs::write(
+        &path,
+        text.replace(
+            "\"times_seen\": 1",
+            &format!("\"times_seen\": {}", u64::MAX),
+        ),
+    )
+    .unwrap();
+    record_once(&kb, out.path(), &rec, T0 + DAY);
+    let ledger = Outbox::open(out.path()).unwrap().ledger().clone();
+    assert_eq!(ledger.recommendations[0].times_seen, u64::MAX);
+}
+
+#[test]
+fn a_ledger_time_that_is_not_rfc3339_is_refused_with_file_and_line() {
+    let kb = kb();
+    let out = tempfile::tempdir().unwrap();
+    let rec = manual(&kb, "cf", "backup-cron-pattern");
+    record_once(&kb, out.path(), &rec, T0);
+    let path = out.path().join("ledger.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"first_seen\""))
+        .unwrap()
+        + 1;
+    let bad = text
+        .lines()
+        .map(|l| {
+            if l.contains("\"first_seen\"") {
+                "      \"first_seen\": \"yesterday\",".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&path, &bad).unwrap();
+    let e = Outbox::open(out.path()).unwrap_err().to_string();
+    assert!(e.contains(&format!("ledger.json:{line}")), "{e}");
+    assert!(e.contains("first_seen") && e.contains("yesterday"), "{e}");
+    assert!(e.contains("RFC 3339"), "{e}");
+    // Never overwritten.
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), bad);
+}
+
+#[test]
+fn an_outbox_that_cannot_be_written_says_so_not_cannot_read() {
+    // A folder where the lock file should be: fails for root too.
+    let out = tempfile::tempdir().unwrap();
+    std::fs::create_dir(out.path().join(".netstack.lock")).unwrap();
+    let e = Outbox::open(out.path()).unwrap_err().to_string();
+    assert!(e.contains(".netstack.lock"), "{e}");
+    assert!(e.contains("cannot create or write the lock file"), "{e}");
+    assert!(!e.contains("cannot read"), "{e}");
+    assert!(e.contains("--outbox"), "{e}");
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if unsafe { libc::geteuid() } == 0 {
+            eprintln!(
+                "SKIPPED (running as root, who writes read-only folders): a read-only outbox folder"
+            );
+            return;
+        }
+        let ro = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(ro.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+        let e = Outbox::open(ro.path()).unwrap_err().to_string();
+        std::fs::set_permissions(ro.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(e.contains("cannot create or write the lock file"), "{e}");
+        assert!(e.contains("make the outbox folder writable"), "{e}");
+    }
+}

@@ -159,6 +159,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
 
     let rendered = match args.format {
         Format::Human => human(
+            &kb,
             &report,
             fail_on,
             Style::stdout().on && args.output.is_none(),
@@ -237,6 +238,12 @@ fn kb_config(cli: &Cli, args: &Args) -> Result<Config> {
                     args.paths.clone()
                 };
                 for p in paths {
+                    if p.exists() && !p.is_dir() {
+                        bail!(
+                            "{}: is a file, not a folder; pass site repo checkouts (folders) to lint",
+                            p.display()
+                        );
+                    }
                     if !p.is_dir() {
                         bail!(
                             "{}: no such folder; pass site repo checkouts (folders) to lint",
@@ -418,6 +425,7 @@ fn summary_line(report: &Report, fail_on: Severity, st: Style) -> String {
 
 /// rustc-style output with code frames.
 fn human(
+    kb: &KnowledgeBase,
     report: &Report,
     fail_on: Severity,
     color: bool,
@@ -441,11 +449,15 @@ fn human(
         // `clean`: the renderer adds its own styling around it.
         let shown = clean(&path(f)).into_owned();
         let message = clean(&f.message).into_owned();
-        let source = f
-            .abs_path
-            .as_ref()
-            .and_then(|p| std::fs::read(p).ok())
-            .map(|b| String::from_utf8_lossy(&b).replace("\r\n", "\n"));
+        // Read the way the KB reads (regular files inside the repo only: a FIFO or a link
+        // out of the repo never shows here, nor blocks).
+        let source = f.abs_path.as_ref().and_then(|p| {
+            let repo = kb.repo_containing(p)?;
+            let root = docengine::source::canonical_root(&kb.repos[repo].root)?;
+            docengine::source::read_text(p, &root, kb.config.load.max_file_bytes)
+                .ok()
+                .map(|t| t.text.replace("\r\n", "\n"))
+        });
         let title = level.primary_title(message.as_str()).id(f.rule.id());
         let mut groups: Vec<Group<'_>> = Vec::new();
         match source.as_deref().and_then(|s| {

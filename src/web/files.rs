@@ -1,6 +1,7 @@
 //! Raw files of the repos (images, scripts) that docs link to. Only files the KB walked are
-//! served (the route lookup guarantees that), and the resolved path is checked once more
-//! against the repo root so a file swapped for a symlink after loading cannot lead out.
+//! served (the route lookup guarantees that), and they are opened the way every repo file is
+//! (`source::open_in_repo`: regular files only, confined to the repo root on the opened file),
+//! so a file swapped for a symlink or a FIFO after loading cannot lead out or block.
 //! Content types are chosen so nothing from a repo can run in the browser: markup and
 //! scripts are served as plain text, SVG and PDF under a sandboxing CSP.
 
@@ -63,31 +64,48 @@ fn trim_partial(head: &[u8]) -> &[u8] {
     }
 }
 
-/// The file's real path, if it is still inside the repo root.
-async fn confine(root: &Path, rel: &str) -> Option<PathBuf> {
-    let root = tokio::fs::canonicalize(root).await.ok()?;
-    let abs = tokio::fs::canonicalize(root.join(rel)).await.ok()?;
-    let meta = tokio::fs::metadata(&abs).await.ok()?;
-    (abs.starts_with(&root) && meta.is_file()).then_some(abs)
+/// Open a walked file under the walk's rules (regular files only, confined to the repo on the
+/// opened file, see [`docengine::source::open_in_repo`]) and sniff its first bytes.
+async fn open(root: &Path, rel: &str) -> Option<(docengine::source::Opened, Vec<u8>)> {
+    let (root, rel) = (root.to_path_buf(), rel.to_string());
+    tokio::task::spawn_blocking(move || {
+        use std::io::Read;
+        let canonical = docengine::source::canonical_root(&root)?;
+        let mut opened = docengine::source::open_in_repo(&root.join(&rel), &canonical).ok()?;
+        let mut head = Vec::with_capacity(8192);
+        (&mut opened.file).take(8192).read_to_end(&mut head).ok()?;
+        Some((opened, head))
+    })
+    .await
+    .ok()?
+}
+
+/// A path that opens exactly the file already opened: the descriptor's own entry under
+/// `/proc/self/fd` where there is one, so nothing swapped in since can be served.
+fn reopenable(opened: &docengine::source::Opened) -> PathBuf {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = PathBuf::from(format!("/proc/self/fd/{}", opened.file.as_raw_fd()));
+        if fd.exists() {
+            return fd;
+        }
+    }
+    opened.real.clone()
 }
 
 /// Serve one repo file (supports HEAD, ranges and conditional requests).
 pub async fn serve(root: &Path, rel: &str, req: Request<Body>) -> Option<Response<Body>> {
-    let abs = confine(root, rel).await?;
-    let head = {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 8192];
-        let mut f = tokio::fs::File::open(&abs).await.ok()?;
-        let n = f.read(&mut buf).await.ok()?;
-        buf.truncate(n);
-        buf
-    };
+    let (opened, head) = open(root, rel).await?;
+    let abs = opened.real.clone();
     let k = kind(&abs, &head);
     let mime: mime_guess::mime::Mime = k.mime.parse().expect("valid mime");
-    let resp = ServeFile::new_with_mime(&abs, &mime)
+    // ServeFile opens its path before answering; `opened` stays open until then.
+    let resp = ServeFile::new_with_mime(reopenable(&opened), &mime)
         .oneshot(req)
         .await
         .ok()?;
+    drop(opened);
     let (mut parts, body) = resp.into_parts();
     if parts.status == StatusCode::NOT_FOUND {
         return None;

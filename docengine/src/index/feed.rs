@@ -136,6 +136,8 @@ impl Feed for KbFeed<'_> {
 struct Found {
     repo: usize,
     abs: PathBuf,
+    /// The canonical repo root: reads are confined to it.
+    root: std::sync::Arc<std::path::Path>,
     size: u64,
     mtime: u64,
 }
@@ -174,6 +176,7 @@ impl<'a> DiskFeed<'a> {
             ));
         }
         let roots: Vec<PathBuf> = specs.iter().map(|(_, r)| r.clone()).collect();
+        let nested = source::nested_roots_all(&roots);
         let found: Vec<Vec<(Key, Found)>> = specs
             .par_iter()
             .enumerate()
@@ -181,7 +184,7 @@ impl<'a> DiskFeed<'a> {
                 if !root.is_dir() {
                     return Vec::new();
                 }
-                source::markdown_files(root, &source::nested_roots(root, &roots))
+                source::markdown_files(root, &nested[i])
                     .into_iter()
                     .map(|f| {
                         (
@@ -191,6 +194,7 @@ impl<'a> DiskFeed<'a> {
                                 size: f.len,
                                 mtime: mtime_ns(f.modified),
                                 abs: f.abs,
+                                root: f.root,
                             },
                         )
                     })
@@ -229,7 +233,7 @@ impl Feed for DiskFeed<'_> {
         let Some(f) = self.files.get(key) else {
             return Loaded::Gone;
         };
-        let text = match source::read_text(&f.abs, self.config.load.max_file_bytes) {
+        let text = match source::read_text(&f.abs, &f.root, self.config.load.max_file_bytes) {
             Ok(t) => t,
             Err(_) if !f.abs.exists() => return Loaded::Gone,
             Err(_) => {

@@ -139,15 +139,18 @@ impl Outbox {
             .truncate(false)
             .write(true)
             .open(&lock_path)
-            .map_err(|e| Error::io(&lock_path, e))?;
+            .map_err(|e| cannot_write(&lock_path, "cannot create or write the lock file", &e))?;
         // Called through the trait: `File::try_lock` of std is newer than our MSRV.
         match fs4::FileExt::try_lock(&lock) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
                 // Another run holds the outbox: wait for it rather than lose its updates.
-                fs4::FileExt::lock(&lock).map_err(|e| Error::io(&lock_path, e))?;
+                fs4::FileExt::lock(&lock)
+                    .map_err(|e| cannot_write(&lock_path, "cannot lock the lock file", &e))?;
             }
-            Err(fs4::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+            Err(fs4::TryLockError::Error(e)) => {
+                return Err(cannot_write(&lock_path, "cannot lock the lock file", &e));
+            }
         }
         if let Ok(entries) = std::fs::read_dir(dir) {
             for e in entries.flatten() {
@@ -158,9 +161,16 @@ impl Outbox {
         }
         let path = dir.join(LEDGER_FILE);
         let ledger = match std::fs::read(&path) {
-            Ok(bytes) => parse_ledger(&bytes).map_err(|message| Error::Outbox {
-                path: path.clone(),
-                message,
+            Ok(bytes) => parse_ledger(&bytes).map_err(|(line, message)| match line {
+                Some(line) => Error::Config {
+                    path: path.clone(),
+                    line: Some(line),
+                    message,
+                },
+                None => Error::Outbox {
+                    path: path.clone(),
+                    message,
+                },
             })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
             Err(e) => return Err(Error::io(&path, e)),
@@ -228,7 +238,9 @@ impl Outbox {
                         if !new_files.contains(old.file.as_str()) {
                             let p = self.dir.join(&old.file);
                             if p.exists() {
-                                std::fs::remove_file(&p).map_err(|err| Error::io(&p, err))?;
+                                std::fs::remove_file(&p).map_err(|err| {
+                                    cannot_write(&p, "cannot remove an outdated message", &err)
+                                })?;
                                 self.report.removed.push(old.file.clone());
                             }
                         }
@@ -240,7 +252,7 @@ impl Outbox {
                     }
                     e.status = Status::Open;
                     e.last_seen = now_s.clone();
-                    e.times_seen += 1;
+                    e.times_seen = e.times_seen.saturating_add(1);
                     e.recipients = deliveries;
                     e.severity = rec.severity;
                     e.title = rec.title.clone();
@@ -353,7 +365,60 @@ impl Outbox {
     }
 }
 
-fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, String> {
+/// A write error naming the file, what failed and what to do (never "cannot read").
+fn cannot_write(path: &Path, what: &str, e: &std::io::Error) -> Error {
+    let fix = match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            "make the outbox folder writable for this user, or pass another --outbox folder"
+        }
+        _ => "check the outbox folder, or pass another --outbox folder",
+    };
+    Error::Outbox {
+        path: path.to_path_buf(),
+        message: format!("{what}: {e}; {fix}"),
+    }
+}
+
+/// The 1-based line of the first `"key": "value"` pair in a JSON text (for messages).
+fn json_line(text: &str, key: &str, value: &str) -> Option<usize> {
+    let key = format!("\"{key}\"");
+    let value = serde_json::to_string(value).ok()?;
+    text.lines()
+        .position(|l| l.contains(&key) && l.contains(&value))
+        .map(|i| i + 1)
+}
+
+/// Why a ledger cannot be used: the line (when known) and the message.
+type LedgerError = (Option<usize>, String);
+
+fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, LedgerError> {
+    parse_ledger_text(bytes).map_err(|e| (None, e)).and_then(|ledger| {
+        let text = String::from_utf8_lossy(bytes);
+        for e in &ledger.recommendations {
+            let times = [
+                ("first_seen", Some(&e.first_seen)),
+                ("last_seen", Some(&e.last_seen)),
+                ("resolved_at", e.resolved_at.as_ref()),
+            ];
+            for (field, value) in times {
+                if let Some(v) = value
+                    && parse_rfc3339(v).is_none()
+                {
+                    return Err((
+                        json_line(&text, field, v),
+                        format!(
+                            "`{field}` of `{}` is {v:?}, not an RFC 3339 time (like 2026-01-31T12:00:00Z): fix that entry or move the ledger aside",
+                            e.key
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(ledger)
+    })
+}
+
+fn parse_ledger_text(bytes: &[u8]) -> std::result::Result<Ledger, String> {
     #[derive(Deserialize)]
     struct Head {
         version: Option<u32>,
@@ -423,7 +488,7 @@ fn write_renamed(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<(
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
+        cannot_write(path, "cannot write", &e)
     })
 }
 
