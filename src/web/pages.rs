@@ -1471,7 +1471,17 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
         kind_label,
         title: doc.title.clone(),
         show_title: !rendered.has_h1,
-        lead_title: rendered.lead_title,
+        // One title everywhere: when front matter names the doc differently from its
+        // leading `# heading`, the front matter title (used in lists, search, the
+        // breadcrumb and <title>) is the page's h1 too.
+        lead_title: rendered.lead_title.map(|(html, anchor)| {
+            let heading = doc.headings.first().map(|h| h.text.trim());
+            if heading == Some(doc.title.trim()) {
+                (html, anchor)
+            } else {
+                (render::escape(&doc.title), anchor)
+            }
+        }),
         html: rendered.html,
         toc: rendered.toc,
         crumbs: doc_crumbs,
