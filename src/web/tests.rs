@@ -735,6 +735,11 @@ async fn front_matter_title_is_the_title_breadcrumb_and_h1() {
     );
     let h1 = regex::Regex::new(r#"<h1 class="doc-title"[^>]*>([^<]*)</h1>"#).unwrap();
     assert_eq!(&h1.captures(&b).expect("an h1")[1], "Nightly backups");
+    // The heading the author wrote stays on the page, under it.
+    assert!(
+        b.contains("<p class=\"doc-alt-title\">Backup cron pattern</p>"),
+        "{b}"
+    );
     // Without front matter the heading is the title, and keeps its markup.
     let b = get(&app, "/docs/ops/backup/restore-drill/").await.body;
     assert!(

@@ -325,8 +325,11 @@ pub struct DocPage {
     pub title: String,
     /// Print the title (the body has no level-1 heading).
     pub show_title: bool,
-    /// The body's leading level-1 heading (sanitized HTML) and its anchor.
+    /// The page h1 when the body starts with a level-1 heading: its sanitized HTML (or the
+    /// front matter title when that differs) and the heading's anchor.
     pub lead_title: Option<(String, String)>,
+    /// The doc's leading `# heading` (sanitized HTML) when its front matter title differs.
+    pub alt_heading: Option<String>,
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub crumbs: Vec<Link>,
