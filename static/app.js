@@ -3,6 +3,8 @@
 (function () {
   "use strict";
 
+  document.documentElement.classList.add("js");
+
   var input = document.getElementById("ns-q");
   var box = document.getElementById("ns-suggest");
 
@@ -52,43 +54,72 @@
     return base + path + (h.section && h.section.anchor ? "#" + encodeURIComponent(h.section.anchor) : "");
   }
 
+  // The header search box is a WAI-ARIA combobox: the suggestions are a listbox whose
+  // options stay out of the tab order; arrows move aria-activedescendant, Enter opens the
+  // active option (or submits the form), Escape closes the list and keeps the query.
   var selected = -1;
   var timer = null;
   var seq = 0;
 
-  function items() { return box ? box.querySelectorAll("a") : []; }
+  function items() { return box ? box.querySelectorAll("[role=option]") : []; }
 
   function select(i) {
     var list = items();
     if (!list.length) return;
     selected = (i + list.length) % list.length;
     for (var k = 0; k < list.length; k++) list[k].setAttribute("aria-selected", k === selected ? "true" : "false");
+    input.setAttribute("aria-activedescendant", list[selected].id);
     list[selected].scrollIntoView({ block: "nearest" });
   }
 
-  function hide() { if (box) { box.hidden = true; box.textContent = ""; } selected = -1; }
+  function hide() {
+    clearTimeout(timer);
+    seq++;
+    if (box) { box.hidden = true; box.textContent = ""; }
+    if (input) { input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant"); }
+    selected = -1;
+  }
+
+  var status = null;
+  function say(text) {
+    if (!status) {
+      status = el("span", "sr-only");
+      status.setAttribute("role", "status");
+      input.form.appendChild(status);
+    }
+    status.textContent = text;
+  }
+
+  function option(n, href) {
+    var a = el("a");
+    a.href = href;
+    a.id = "ns-opt-" + n;
+    a.tabIndex = -1;
+    a.setAttribute("role", "option");
+    a.setAttribute("aria-selected", "false");
+    return a;
+  }
 
   function show(q, hits) {
     box.textContent = "";
     selected = -1;
-    if (!hits.length) {
-      box.appendChild(el("div", "s-empty", "No results for “" + q + "”. Press Enter for the search page."));
-    }
-    hits.slice(0, 8).forEach(function (h) {
-      var a = el("a");
-      a.href = hitUrl(h);
-      a.setAttribute("role", "option");
+    input.removeAttribute("aria-activedescendant");
+    var shown = hits.slice(0, 8);
+    shown.forEach(function (h, n) {
+      var a = option(n, hitUrl(h));
       a.appendChild(el("span", "s-title", h.title));
       var meta = h.kind + (h.site ? " · " + h.site : "") + (h.section ? " › " + h.section.heading : "");
       a.appendChild(el("span", "s-meta", meta));
       a.appendChild(snippet(h.snippet, h.highlights));
       box.appendChild(a);
     });
-    var all = el("a", null);
-    all.href = "/search?q=" + encodeURIComponent(q);
+    var all = option(shown.length, "/search?q=" + encodeURIComponent(q));
+    if (!shown.length) all.appendChild(el("span", "s-empty", "No suggestions for “" + q + "”."));
     all.appendChild(el("span", "s-meta", "All results for “" + q + "” →"));
     box.appendChild(all);
     box.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    say(shown.length ? shown.length + " suggestion" + (shown.length === 1 ? "" : "s") + ", arrow keys to choose" : "No suggestions");
   }
 
   function lookup() {
@@ -107,13 +138,24 @@
       timer = setTimeout(lookup, 110);
     });
     input.addEventListener("keydown", function (e) {
-      if (box.hidden) return;
+      if (e.key === "Escape") {
+        // Close the list; the browser would also clear a search field: keep what was typed.
+        e.preventDefault();
+        hide();
+        return;
+      }
+      if (box.hidden) {
+        if (e.key === "ArrowDown" && input.value.trim().length >= 2) { e.preventDefault(); lookup(); }
+        return;
+      }
       if (e.key === "ArrowDown") { e.preventDefault(); select(selected + 1); }
       else if (e.key === "ArrowUp") { e.preventDefault(); select(selected - 1); }
-      else if (e.key === "Escape") { hide(); }
       else if (e.key === "Enter" && selected >= 0) { e.preventDefault(); window.location.href = items()[selected].href; }
+      else if (e.key === "Tab") { hide(); }
     });
-    input.addEventListener("blur", function () { setTimeout(hide, 150); });
+    // A click on an option must not take the focus away first (the list would close).
+    box.addEventListener("mousedown", function (e) { e.preventDefault(); });
+    input.addEventListener("blur", hide);
     input.addEventListener("focus", function () { if (input.value.trim().length >= 2) lookup(); });
   }
 
@@ -135,6 +177,9 @@
           var fresh = doc.getElementById("ns-results");
           var cur = document.getElementById("ns-results");
           if (fresh && cur) cur.replaceWith(document.adoptNode(fresh));
+          var count = doc.querySelector("#ns-results .result-count");
+          var st = document.getElementById("ns-results-status");
+          if (st) st.textContent = count ? count.textContent.replace(/\s*×/g, "").trim() : "";
           document.title = doc.title;
           history.replaceState(null, "", url);
         })
@@ -150,6 +195,39 @@
       sel.addEventListener("change", update);
     });
   }
+
+  // ---- phone layout ------------------------------------------------------------------
+  // The header slides away while reading down and comes back on the way up (and whenever
+  // something in it has the focus); the current section link is scrolled into its row.
+  var bar = document.querySelector(".topbar");
+  if (bar && window.matchMedia) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var lastY = window.scrollY;
+    var ticking = false;
+    window.addEventListener("scroll", function () {
+      if (ticking) return;
+      ticking = true;
+      window.requestAnimationFrame(function () {
+        ticking = false;
+        var y = window.scrollY;
+        var away = narrow.matches && y > lastY && y > bar.offsetHeight && !bar.contains(document.activeElement);
+        if (narrow.matches && Math.abs(y - lastY) < 4) return;
+        bar.classList.toggle("away", away);
+        lastY = y;
+      });
+    }, { passive: true });
+    bar.addEventListener("focusin", function () { bar.classList.remove("away"); });
+    var current = bar.querySelector(".nav [aria-current]");
+    if (current && narrow.matches) {
+      var nav = current.parentNode;
+      nav.scrollLeft = current.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2;
+    }
+  }
+
+  // "On this page" starts folded on narrow screens (it comes before the article there) and
+  // open beside the article on wide ones.
+  var toc = document.getElementById("toc");
+  if (toc && window.matchMedia && window.matchMedia("(min-width: 1101px)").matches) toc.open = true;
 
   // ---- live reload -----------------------------------------------------------------
   var root = document.documentElement;
@@ -170,7 +248,10 @@
           var cur = document.getElementById("ns-main");
           if (!main || !cur) { window.location.reload(); return; }
           var y = window.scrollY;
+          var oldToc = document.getElementById("toc");
           cur.replaceWith(document.adoptNode(main));
+          var newToc = document.getElementById("toc");
+          if (oldToc && newToc) newToc.open = oldToc.open;
           var banner = document.querySelector(".banner");
           var nb = doc.querySelector(".banner");
           if (banner) banner.remove();

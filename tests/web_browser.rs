@@ -168,24 +168,41 @@ fn wait_for_search_index(base: &str) {
 }
 
 fn start_driver(driver: &Path) -> (Guard, String) {
-    let port = free_port();
-    let child = Command::new(driver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver runs");
-    let guard = Guard(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(50));
+    // Tests start drivers side by side: a port another one took first makes this one exit
+    // (while the port answers for the other), so check it still runs, else take a new port.
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs");
+        let mut guard = Guard(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        if guard.0.try_wait().unwrap().is_none() {
+            return (guard, format!("http://127.0.0.1:{port}"));
+        }
     }
-    (guard, format!("http://127.0.0.1:{port}"))
+    panic!("chromedriver exited right after starting, five times");
 }
 
-async fn connect(chrome: &Path, driver_url: &str, profile: &Path, size: (u32, u32)) -> Client {
-    let args = vec![
+/// A browser window: its size in CSS pixels and colour scheme. Widths under 500 px (the
+/// smallest headless window) are a phone, emulated by chromedriver.
+#[derive(Clone, Copy, Debug)]
+struct View {
+    size: (u32, u32),
+    dark: bool,
+}
+
+async fn connect(chrome: &Path, driver_url: &str, profile: &Path, view: View) -> Client {
+    let View { size, dark } = view;
+    let mut args = vec![
         "--headless".to_string(),
         "--no-sandbox".into(),
         "--disable-gpu".into(),
@@ -197,13 +214,21 @@ async fn connect(chrome: &Path, driver_url: &str, profile: &Path, size: (u32, u3
         "--disable-dev-shm-usage".into(),
         "--hide-scrollbars".into(),
         format!("--user-data-dir={}", profile.display()),
-        format!("--window-size={},{}", size.0, size.1),
+        format!("--window-size={},{}", size.0.max(500), size.1),
     ];
+    // prefers-color-scheme: 0 is dark, 1 is light.
+    args.push(format!(
+        "--blink-settings=preferredColorScheme={}",
+        if dark { 0 } else { 1 }
+    ));
+    let mut options = serde_json::json!({ "binary": chrome, "args": args });
+    if size.0 < 500 {
+        options["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": size.0, "height": size.1, "pixelRatio": 1 }
+        });
+    }
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": chrome, "args": args }),
-    );
+    caps.insert("goog:chromeOptions".into(), options);
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(driver_url)
@@ -245,30 +270,62 @@ async fn wait_for_text(c: &Client, needle: &str, limit: Duration) -> bool {
     }
 }
 
-struct Session {
+/// `netstack serve` on a copy of the bundled KB and a chromedriver, for one or more
+/// browser windows.
+struct Stack {
     _server: Guard,
     _driver: Guard,
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
+    kb: PathBuf,
+    base: String,
+    chrome: PathBuf,
+    driver_url: String,
+    windows: u32,
+}
+
+impl Stack {
+    async fn start() -> Option<Stack> {
+        let (chrome, driver) = browser()?;
+        let tmp = tempfile::tempdir().unwrap();
+        let kb = tmp.path().join("kb");
+        copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
+        let (server, base) = start_server(&kb);
+        wait_for_search_index(&base);
+        let (driver_guard, driver_url) = start_driver(&driver);
+        Some(Stack {
+            _server: server,
+            _driver: driver_guard,
+            tmp,
+            kb,
+            base,
+            chrome,
+            driver_url,
+            windows: 0,
+        })
+    }
+
+    /// A new browser window (its own profile).
+    async fn window(&mut self, view: View) -> Client {
+        self.windows += 1;
+        let profile = self.tmp.path().join(format!("profile-{}", self.windows));
+        connect(&self.chrome, &self.driver_url, &profile, view).await
+    }
+}
+
+struct Session {
+    _stack: Stack,
     kb: PathBuf,
     base: String,
     client: Client,
 }
 
 async fn session(size: (u32, u32)) -> Option<Session> {
-    let (chrome, driver) = browser()?;
-    let tmp = tempfile::tempdir().unwrap();
-    let kb = tmp.path().join("kb");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
-    let (server, base) = start_server(&kb);
-    wait_for_search_index(&base);
-    let (driver_guard, driver_url) = start_driver(&driver);
-    let client = connect(&chrome, &driver_url, &tmp.path().join("profile"), size).await;
+    let mut stack = Stack::start().await?;
+    let client = stack.window(View { size, dark: false }).await;
     Some(Session {
-        _server: server,
-        _driver: driver_guard,
-        _tmp: tmp,
-        kb,
-        base,
+        kb: stack.kb.clone(),
+        base: stack.base.clone(),
+        _stack: stack,
         client,
     })
 }
@@ -444,6 +501,303 @@ async fn a_saved_file_shows_up_in_the_open_page() {
     s.client.clone().close().await.unwrap();
 }
 
+/// The nine page types of the accessibility audit: (name, path, a selector that is there
+/// once the page has what it is audited with).
+const PAGE_TYPES: &[(&str, &str, &str)] = &[
+    ("home", "/", ".hero"),
+    (
+        "pattern",
+        "/docs/ops/backup/backup-cron-pattern/",
+        "#followed-by",
+    ),
+    ("site", "/sites/wf/", ".docs-table"),
+    ("coverage", "/coverage", ".matrix"),
+    ("lint", "/lint", "main h1"),
+    ("search", "/search?q=backup", ".results .result-title"),
+    ("problems", "/problems", ".problems"),
+    (
+        "recommend preview",
+        "/recommend?site=cf&pattern=backup-cron-pattern",
+        ".recommendation",
+    ),
+    ("404", "/no/such/page", ".not-found"),
+];
+
+async fn open_page(c: &Client, base: &str, path: &str, ready: &str) {
+    c.goto(&format!("{base}{path}")).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(ready))
+        .await
+        .unwrap_or_else(|e| panic!("{path}: no {ready}: {e}"));
+}
+
+/// Lint findings are computed in the background: wait (bounded) until pages show them, so
+/// the audit sees the pages as they finally are.
+fn wait_for_lint(base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let page = ureq::get(&format!("{base}/lint"))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_to_string().ok())
+            .unwrap_or_default();
+        if page.contains("<html") && !page.contains("data-lint-pending") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "lint never finished");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// axe-core (`axe.min.js`): `AXE_CORE`, else `tests/browser/node_modules/axe-core/` (what
+/// `npm ci --prefix tests/browser` installs). `None` to skip (never on CI).
+fn axe_source() -> Option<String> {
+    let path = std::env::var_os("AXE_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/browser/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(js) => Some(js),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
+            "CI=true but axe-core is missing at {} ({e}): run `npm ci --prefix tests/browser` \
+             (see .ci/run)",
+            path.display()
+        ),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: no axe-core at {} (npm ci --prefix tests/browser); the accessibility \
+                 audit did not run",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// The WCAG 2.0/2.1 A and AA violations axe-core finds in the open page, one line per
+/// element: rule, impact, element and what to fix.
+async fn axe_violations(c: &Client, axe: &str) -> Vec<String> {
+    c.execute(axe, vec![]).await.expect("axe-core loads");
+    let found = c
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            axe.run(document, {
+                runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+                resultTypes: ["violations"],
+            }).then(r => done(r.violations.flatMap(v => v.nodes.map(n =>
+                `${v.id} (${v.impact}): ${n.target.join(" ")}: ${(n.failureSummary || v.help).replace(/\s+/g, " ")}`
+            )))).catch(e => done([`axe failed: ${e}`]));"#,
+            vec![],
+        )
+        .await
+        .expect("axe.run answers");
+    found
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn number(c: &Client, script: &str) -> f64 {
+    c.execute(script, vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a number: {script}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_wcag_violations_on_any_page_type() {
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(mut stack) = Stack::start().await else {
+        return;
+    };
+    wait_for_lint(&stack.base);
+    let mut failures = Vec::new();
+    for (width, dark) in [(1280, false), (1280, true), (390, false), (390, true)] {
+        let scheme = if dark { "dark" } else { "light" };
+        let c = stack
+            .window(View {
+                size: (width, 900),
+                dark,
+            })
+            .await;
+        for (name, path, ready) in PAGE_TYPES {
+            open_page(&c, &stack.base, path, ready).await;
+            for v in axe_violations(&c, &axe).await {
+                failures.push(format!("{width}px {scheme} {name} ({path}): {v}"));
+            }
+            let wide = number(&c, "return document.documentElement.scrollWidth").await;
+            if wide > f64::from(width) {
+                failures.push(format!(
+                    "{width}px {scheme} {name} ({path}): the page is {wide}px wide"
+                ));
+            }
+            if width < 500 && ["home", "pattern", "search"].contains(name) {
+                save_screenshot(&c, &format!("a11y-{width}-{scheme}-{name}.png")).await;
+            }
+        }
+        c.close().await.unwrap();
+    }
+    assert!(
+        failures.is_empty(),
+        "{} accessibility violations:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// Keyboard only, the WAI-ARIA combobox pattern: type, arrows move the active option (focus
+/// stays in the box), Escape closes the list and keeps the query, Tab leaves for the next
+/// control, Enter opens the active option.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_box_is_a_keyboard_combobox() {
+    const DOWN: &str = "\u{E015}";
+    const UP: &str = "\u{E013}";
+    const ESCAPE: &str = "\u{E00C}";
+    const TAB: &str = "\u{E004}";
+    const ENTER: &str = "\u{E007}";
+    let Some(s) = session((1280, 900)).await else {
+        return;
+    };
+    let c = &s.client;
+    c.goto(&format!("{}/coverage", s.base)).await.unwrap();
+    let js = |script: &'static str| async move { c.execute(script, vec![]).await.unwrap() };
+    let state = r#"const q = document.getElementById("ns-q");
+        const box = document.getElementById("ns-suggest");
+        const opts = [...box.querySelectorAll("[role=option]")];
+        const active = q.getAttribute("aria-activedescendant");
+        return {
+            role: q.getAttribute("role"), expanded: q.getAttribute("aria-expanded"),
+            controls: q.getAttribute("aria-controls"), listbox: box.getAttribute("role"),
+            name: box.getAttribute("aria-label"), hidden: box.hidden, value: q.value,
+            options: opts.length, children: box.children.length,
+            tabbable: opts.filter(o => o.tabIndex >= 0).length,
+            active, activeIndex: opts.findIndex(o => o.id === active),
+            selected: opts.filter(o => o.getAttribute("aria-selected") === "true").map(o => o.id),
+            last: opts.length ? opts[opts.length - 1].textContent : "",
+            focus: document.activeElement.id || document.activeElement.tagName,
+        };"#;
+    let q = c.find(Locator::Css("#ns-q")).await.unwrap();
+    let closed = js(state).await;
+    assert_eq!(closed["role"], "combobox", "{closed}");
+    assert_eq!(closed["expanded"], "false", "{closed}");
+    assert_eq!(closed["controls"], "ns-suggest", "{closed}");
+    assert_eq!(closed["listbox"], "listbox", "{closed}");
+    assert!(closed["name"].as_str().is_some_and(|n| !n.is_empty()));
+
+    q.send_keys("restic").await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(
+            "#ns-suggest:not([hidden]) [role=option] .s-title",
+        ))
+        .await
+        .expect("suggestions");
+    let open = js(state).await;
+    assert_eq!(open["expanded"], "true", "{open}");
+    assert_eq!(
+        open["options"], open["children"],
+        "every entry is an option: {open}"
+    );
+    assert_eq!(
+        open["tabbable"], 0,
+        "options stay out of the tab order: {open}"
+    );
+    assert!(
+        open["last"].as_str().unwrap().contains("All results"),
+        "{open}"
+    );
+    assert_eq!(open["active"], serde_json::Value::Null, "{open}");
+    // The open list passes the audit too.
+    if let Some(axe) = axe_source() {
+        let found = axe_violations(c, &axe).await;
+        assert!(
+            found.is_empty(),
+            "with suggestions open:\n{}",
+            found.join("\n")
+        );
+    }
+
+    q.send_keys(DOWN).await.unwrap();
+    let st = js(state).await;
+    assert_eq!(st["activeIndex"], 0, "{st}");
+    assert_eq!(st["selected"], serde_json::json!([st["active"]]), "{st}");
+    assert_eq!(st["focus"], "ns-q", "focus stays in the box: {st}");
+    q.send_keys(UP).await.unwrap();
+    let st = js(state).await;
+    let last = st["options"].as_i64().unwrap() - 1;
+    assert_eq!(
+        st["activeIndex"], last,
+        "up from the first wraps to All results: {st}"
+    );
+    q.send_keys(DOWN).await.unwrap();
+    assert_eq!(js(state).await["activeIndex"], 0);
+
+    // Escape closes the list and keeps what was typed (a search field would clear).
+    q.send_keys(ESCAPE).await.unwrap();
+    let st = js(state).await;
+    assert_eq!(st["hidden"], true, "{st}");
+    assert_eq!(st["expanded"], "false", "{st}");
+    assert_eq!(st["value"], "restic", "Escape kept the query: {st}");
+    assert_eq!(st["active"], serde_json::Value::Null, "{st}");
+    assert_eq!(st["focus"], "ns-q", "{st}");
+
+    // Down opens it again; Tab leaves for the next control and the focus stays there.
+    q.send_keys(DOWN).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#ns-suggest:not([hidden]) [role=option]"))
+        .await
+        .expect("suggestions again");
+    q.send_keys(TAB).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let st = js(state).await;
+    assert_eq!(st["hidden"], true, "{st}");
+    let focused = js("return document.activeElement.closest('nav') ? document.activeElement.textContent : document.activeElement.tagName").await;
+    assert_eq!(focused, "Patterns", "Tab moved on to the section links");
+
+    // Back in the box: the list comes back; Enter opens the active option.
+    let q = c.find(Locator::Css("#ns-q")).await.unwrap();
+    q.click().await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("#ns-suggest:not([hidden]) [role=option]"))
+        .await
+        .expect("suggestions on focus");
+    q.send_keys(DOWN).await.unwrap();
+    let href = js("return document.getElementById(document.getElementById('ns-q').getAttribute('aria-activedescendant')).getAttribute('href')").await;
+    let href = href.as_str().unwrap().to_string();
+    q.send_keys(ENTER).await.unwrap();
+    // The option's link (which may redirect to the doc's published path), not the form.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let url = loop {
+        let url = c.current_url().await.unwrap();
+        if url.path() != "/coverage" {
+            break url;
+        }
+        assert!(Instant::now() < deadline, "Enter did not open {href}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_ne!(
+        url.path(),
+        "/search",
+        "Enter submitted the form instead of {href}"
+    );
+    assert_eq!(
+        url.fragment(),
+        href.split_once('#').map(|(_, f)| f),
+        "{url} is not {href}"
+    );
+    s.client.clone().close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_fit_a_phone() {
     let Some(s) = session((390, 844)).await else {
@@ -473,5 +827,69 @@ async fn pages_fit_a_phone() {
         );
         save_screenshot(c, name).await;
     }
+    // Every page type fits the phone: wide tables and long URLs scroll in their own box or
+    // wrap.
+    assert_eq!(number(c, "return window.innerWidth").await, 390.0);
+    for (name, path, ready) in PAGE_TYPES {
+        open_page(c, &s.base, path, ready).await;
+        let wide = number(c, "return document.documentElement.scrollWidth").await;
+        assert!(
+            wide <= 390.0,
+            "{name} ({path}) is {wide}px wide on a 390px phone"
+        );
+    }
+
+    // A pattern's contents come first, folded; the header is one row of brand and search
+    // plus the section links, leaves while reading down and comes back on the way up.
+    open_page(c, &s.base, "/docs/ops/backup/backup-cron-pattern/", "#toc").await;
+    let toc = c
+        .execute(
+            "const t = document.getElementById('toc');
+             return [t.tagName, t.open, !!(t.compareDocumentPosition(document.querySelector('article.doc')) & Node.DOCUMENT_POSITION_FOLLOWING)]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(toc, serde_json::json!(["DETAILS", false, true]));
+    let links = number(
+        c,
+        "const n = document.querySelector('.nav'); const l = n.lastElementChild;
+         return l.getBoundingClientRect().right <= n.getBoundingClientRect().right + 1 || n.scrollWidth > n.clientWidth ? 1 : 0",
+    )
+    .await;
+    assert_eq!(links, 1.0, "the section links fit or scroll");
+    let bar_bottom = "return document.querySelector('.topbar').getBoundingClientRect().bottom";
+    let head = number(c, bar_bottom).await;
+    assert!(head <= 110.0, "the header is {head}px tall");
+    c.execute("window.scrollTo(0, 1500)", vec![]).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while number(c, bar_bottom).await > 0.0 {
+        assert!(
+            Instant::now() < deadline,
+            "the header stays while reading down"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    c.execute("window.scrollTo(0, 1200)", vec![]).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while number(c, bar_bottom).await < head - 1.0 {
+        assert!(Instant::now() < deadline, "the header does not come back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // What gets the focus is not under the header.
+    let hidden = number(
+        c,
+        "const links = [...document.querySelectorAll('article.doc a')];
+         const a = links.find(l => l.getBoundingClientRect().top > 1300) || links[links.length - 1];
+         window.scrollTo(0, window.scrollY + a.getBoundingClientRect().top - 20);
+         document.querySelector('.topbar').classList.remove('away');
+         a.focus();
+         return document.querySelector('.topbar').getBoundingClientRect().bottom - a.getBoundingClientRect().top",
+    )
+    .await;
+    assert!(
+        hidden <= 0.0,
+        "the focused link is {hidden}px under the header"
+    );
     s.client.clone().close().await.unwrap();
 }

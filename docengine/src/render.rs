@@ -117,18 +117,26 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("h4", ["id"])
         .add_tag_attributes("h5", ["id"])
         .add_tag_attributes("h6", ["id"])
-        .add_tag_attributes("div", ["id"])
+        .add_tag_attributes("div", ["id", "tabindex", "role", "aria-label"])
         .add_tag_attributes("sup", ["id"])
         .add_tag_attributes("li", ["id"])
         .add_tag_attributes("a", ["id", "name", "aria-label"])
         .add_tag_attributes("img", ["title", "loading"])
         .add_tag_attributes("details", ["open"])
         .add_generic_attributes(["class"])
+        // Code blocks scroll sideways: keyboard users reach them as named regions.
+        .set_tag_attribute_value("pre", "tabindex", "0")
+        .set_tag_attribute_value("pre", "role", "region")
+        .set_tag_attribute_value("pre", "aria-label", "Code")
         .strip_comments(true)
         .link_rel(Some("noopener noreferrer"))
-        .attribute_filter(|_element, attribute, value| {
-            if attribute != "class" {
-                return Some(value.into());
+        .attribute_filter(|element, attribute, value| {
+            // A div may be a focusable region (the table wrapper), and nothing more.
+            match (element, attribute) {
+                ("div", "tabindex") => return (value == "0").then(|| value.into()),
+                ("div", "role") => return (value == "region").then(|| value.into()),
+                (_, "class") => {}
+                _ => return Some(value.into()),
             }
             let kept: Vec<&str> = value
                 .split_whitespace()
@@ -456,7 +464,11 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             }
             Event::Start(Tag::Table(a)) => {
                 out.push(Event::Html(
-                    format!("<div class=\"{}\">", class::TABLE).into(),
+                    format!(
+                        "<div class=\"{}\" tabindex=\"0\" role=\"region\" aria-label=\"Table\">",
+                        class::TABLE
+                    )
+                    .into(),
                 ));
                 out.push(Event::Start(Tag::Table(a)));
             }

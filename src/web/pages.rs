@@ -1407,13 +1407,25 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
         },
     );
     page_layout.lint_pending = lint.is_none();
+    // One title everywhere: when front matter names the doc differently from its leading
+    // `# heading`, the front matter title (used in lists, search, the breadcrumb and
+    // <title>) is the page's h1 too, and the heading shows under it.
+    let (lead_title, alt_heading) = match rendered.lead_title {
+        Some((html, anchor))
+            if doc.headings.first().map(|h| h.text.trim()) != Some(doc.title.trim()) =>
+        {
+            (Some((render::escape(&doc.title), anchor)), Some(html))
+        }
+        lead => (lead, None),
+    };
     let page = DocPage {
         layout: page_layout,
         kind,
         kind_label,
         title: doc.title.clone(),
         show_title: !rendered.has_h1,
-        lead_title: rendered.lead_title,
+        lead_title,
+        alt_heading,
         html: rendered.html,
         toc: rendered.toc,
         crumbs: doc_crumbs,

@@ -705,3 +705,95 @@ async fn event_stream_says_hello_with_the_generation() {
     state.begin_shutdown();
     assert!(body.frame().await.is_none(), "stream ends on shutdown");
 }
+
+#[tokio::test]
+async fn front_matter_title_is_the_title_breadcrumb_and_h1() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("netstack.toml", TOML),
+            (
+                "netstack/docs/ops/backup/backup-cron-pattern.md",
+                "---\ntitle: Nightly backups\n---\n# Backup cron pattern\n\n## How\n\nText.\n",
+            ),
+            (
+                "netstack/docs/ops/backup/restore-drill.md",
+                "# Restore `drill`\n\nText.\n",
+            ),
+        ],
+    );
+    let kb = KnowledgeBase::load(Config::load(dir.path()).unwrap()).unwrap();
+    let (_, app) = app_for(kb);
+    let b = get(&app, "/docs/ops/backup/backup-cron-pattern/")
+        .await
+        .body;
+    assert!(b.contains("<title>Nightly backups ·"), "{b}");
+    assert!(
+        b.contains("<span class=\"here\">Nightly backups</span>"),
+        "{b}"
+    );
+    let h1 = regex::Regex::new(r#"<h1 class="doc-title"[^>]*>([^<]*)</h1>"#).unwrap();
+    assert_eq!(&h1.captures(&b).expect("an h1")[1], "Nightly backups");
+    // The heading the author wrote stays on the page, under it.
+    assert!(
+        b.contains("<p class=\"doc-alt-title\">Backup cron pattern</p>"),
+        "{b}"
+    );
+    // Without front matter the heading is the title, and keeps its markup.
+    let b = get(&app, "/docs/ops/backup/restore-drill/").await.body;
+    assert!(
+        b.contains(">Restore <code>drill</code></h1>"),
+        "{}",
+        &b[b.find("<h1").unwrap_or(0)..]
+    );
+}
+
+#[tokio::test]
+async fn the_icon_is_fetched_once_per_page() {
+    let (_, app) = app_for(bundled());
+    let page = get(&app, "/").await.body;
+    assert_eq!(page.matches("icon.svg").count(), 1, "only the tab icon");
+    let css = regex::Regex::new(r#"href="(/static/app\.css[^"]*)""#).unwrap();
+    let css = get(&app, &css.captures(&page).unwrap()[1]).await.body;
+    let fetch = regex::Regex::new(r#"url\(\s*["']?/static/"#).unwrap();
+    assert!(
+        !fetch.is_match(&css),
+        "the stylesheet fetches an icon again"
+    );
+}
+
+#[tokio::test]
+async fn code_blocks_and_tables_are_named_keyboard_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        &[
+            ("netstack.toml", TOML),
+            (
+                "netstack/docs/ops/backup/backup-cron-pattern.md",
+                "# Backup cron pattern\n\n```sh\nrestic backup /\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n\
+                 <div role=\"button\" tabindex=\"5\" aria-label=\"x\">d</div>\n",
+            ),
+        ],
+    );
+    let kb = KnowledgeBase::load(Config::load(dir.path()).unwrap()).unwrap();
+    let (_, app) = app_for(kb);
+    let b = get(&app, "/docs/ops/backup/backup-cron-pattern/")
+        .await
+        .body;
+    let pre = regex::Regex::new(r"<pre[^>]*>").unwrap();
+    let pre = pre.find(&b).expect("a code block").as_str();
+    for want in ["tabindex=\"0\"", "role=\"region\"", "aria-label=\"Code\""] {
+        assert!(pre.contains(want), "{want} missing from {pre}");
+    }
+    assert!(
+        b.contains(
+            "<div class=\"ns-table\" tabindex=\"0\" role=\"region\" aria-label=\"Table\"><table>"
+        ),
+        "{b}"
+    );
+    // A doc's own div may not pose as a control or jump the tab order.
+    assert!(!b.contains("role=\"button\""), "{b}");
+    assert!(!b.contains("tabindex=\"5\""), "{b}");
+}

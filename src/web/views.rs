@@ -34,7 +34,9 @@ pub mod filters {
                 .lines()
                 .all(|l| l.trim_start().starts_with('|') || l.starts_with("    "));
             if verbatim {
-                out.push_str("<pre class=\"fix-block\"><code>");
+                out.push_str(
+                    "<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>",
+                );
                 out.push_str(&docengine::render::escape(para.trim_matches('\n')));
                 out.push_str("</code></pre>");
             } else {
@@ -58,7 +60,7 @@ pub mod filters {
             let f = |s: &str| super::fix(s, &()).unwrap().0;
             assert_eq!(
                 f("Add them to `## Values`:\n\n| Key | Value |\n|---|---|\n| a<b | … |"),
-                "Add them to <code>## Values</code>:<pre class=\"fix-block\"><code>| Key | Value |\n|---|---|\n| a&lt;b | … |</code></pre>"
+                "Add them to <code>## Values</code>:<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>| Key | Value |\n|---|---|\n| a&lt;b | … |</code></pre>"
             );
             assert_eq!(f("one\ntwo <x>"), "one<br>two &lt;x&gt;");
             assert_eq!(f("a\n\nb"), "a<br>b");
@@ -323,8 +325,11 @@ pub struct DocPage {
     pub title: String,
     /// Print the title (the body has no level-1 heading).
     pub show_title: bool,
-    /// The body's leading level-1 heading (sanitized HTML) and its anchor.
+    /// The page h1 when the body starts with a level-1 heading: its sanitized HTML (or the
+    /// front matter title when that differs) and the heading's anchor.
     pub lead_title: Option<(String, String)>,
+    /// The doc's leading `# heading` (sanitized HTML) when its front matter title differs.
+    pub alt_heading: Option<String>,
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub crumbs: Vec<Link>,
