@@ -13,6 +13,16 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 // ---- parsing (front matter, markdown, contracts) -------------------------------------------
 
+/// YAML nodes that aliases (`*name`) may copy into one front matter block, counting every node
+/// an alias expands to (an alias of an alias counts in full). An alias bomb (nine levels of
+/// `b: &b [*a, *a, …]`) would expand a few hundred bytes into billions of nodes; beyond this
+/// bound the block is refused before anything is expanded, as a problem at the alias's line.
+pub const MAX_YAML_ALIAS_NODES: u64 = 10_000;
+
+/// Bytes of scalar text that aliases may copy into one front matter block (the same defence
+/// as [`MAX_YAML_ALIAS_NODES`] against one long string repeated by many aliases).
+pub const MAX_YAML_ALIAS_BYTES: u64 = 1024 * 1024;
+
 // ---- rendering (doc → HTML) ----------------------------------------------------------------
 
 // ---- search (queries, offsets, limits) -----------------------------------------------------
