@@ -25,6 +25,18 @@ pub const MAX_YAML_ALIAS_BYTES: u64 = 1024 * 1024;
 
 // ---- rendering (doc → HTML) ----------------------------------------------------------------
 
+/// Markdown containers (block quotes, lists, list items, emphasis and other inline spans,
+/// footnotes) one inside the other that a rendered page keeps; deeper levels are flattened
+/// into their parent's text. The HTML sanitizer's tree builder does work proportional to the
+/// depth of the open elements for every element it opens, so unbounded depth made rendering
+/// quadratic (100 KB of `>` never finished); bounded depth keeps it linear.
+pub const MAX_MARKDOWN_NESTING: usize = 64;
+
+/// Raw HTML elements a doc may hold open at once (counted over its raw HTML, start tags
+/// minus end tags; void elements and ones the HTML parser closes by itself do not count).
+/// Raw HTML beyond this is shown as text, for the same reason as [`MAX_MARKDOWN_NESTING`].
+pub const MAX_RAW_HTML_NESTING: usize = 64;
+
 // ---- search (queries, offsets, limits) -----------------------------------------------------
 
 // ---- the HTTP server -----------------------------------------------------------------------

@@ -200,8 +200,142 @@ pub fn escape(s: &str) -> String {
 /// Render plain markdown (no KB, no link rewriting) to sanitized HTML, e.g. for previews.
 pub fn markdown_to_html(md: &str) -> String {
     let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, Parser::new_ext(md, OPTIONS));
+    pulldown_cmark::html::push_html(&mut out, events(md).map(|(e, _)| e));
     sanitize(&out)
+}
+
+/// The markdown events of `md`, with their byte ranges, nesting bounded by [`Bounded`].
+fn events(
+    md: &str,
+) -> Bounded<'_, pulldown_cmark::OffsetIter<'_, pulldown_cmark::DefaultBrokenLinkCallback>> {
+    Bounded::new(Parser::new_ext(md, OPTIONS).into_offset_iter())
+}
+
+/// How one open markdown tag went through [`Bounded`].
+#[derive(Clone, Copy)]
+enum Open {
+    Kept { nests: bool },
+    Flattened,
+}
+
+/// Bounds the nesting of a markdown event stream so rendering and sanitizing stay linear:
+/// containers deeper than [`limits::MAX_MARKDOWN_NESTING`] lose their start and end (their
+/// content joins the parent; a flattened list item starts on a new line), and raw HTML that
+/// would hold more than [`limits::MAX_RAW_HTML_NESTING`] elements open is shown as text.
+///
+/// [`limits::MAX_MARKDOWN_NESTING`]: crate::limits::MAX_MARKDOWN_NESTING
+/// [`limits::MAX_RAW_HTML_NESTING`]: crate::limits::MAX_RAW_HTML_NESTING
+struct Bounded<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> {
+    inner: I,
+    open: Vec<Open>,
+    depth: usize,
+    raw_depth: usize,
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> Bounded<'a, I> {
+    fn new(inner: I) -> Self {
+        Bounded {
+            inner,
+            open: Vec::new(),
+            depth: 0,
+            raw_depth: 0,
+        }
+    }
+}
+
+/// Tags that can hold themselves, so a short input can nest them deeply.
+fn nests(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+    )
+}
+
+static HTML_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>").unwrap());
+
+/// Elements the HTML parser never holds open (void) or closes on the next one of their kind.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "rb", "rp", "rt", "rtc", "tr",
+    "td", "th", "tbody", "thead", "tfoot",
+];
+
+/// Start tags and end tags of elements that nest, in a piece of raw HTML.
+fn html_nesting(html: &str) -> (usize, usize) {
+    let (mut opens, mut closes) = (0, 0);
+    for c in HTML_TAG.captures_iter(html) {
+        let name = c[2].to_ascii_lowercase();
+        if NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if !c[1].is_empty() {
+            closes += 1;
+        } else if c[3].is_empty() {
+            opens += 1;
+        }
+    }
+    (opens, closes)
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> Iterator for Bounded<'a, I> {
+    type Item = (Event<'a>, std::ops::Range<usize>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use crate::limits::{MAX_MARKDOWN_NESTING, MAX_RAW_HTML_NESTING};
+        loop {
+            let (event, range) = self.inner.next()?;
+            match event {
+                Event::Start(tag) => {
+                    if !nests(&tag) {
+                        self.open.push(Open::Kept { nests: false });
+                    } else if self.depth >= MAX_MARKDOWN_NESTING {
+                        self.open.push(Open::Flattened);
+                        if matches!(tag, Tag::Item) {
+                            return Some((Event::HardBreak, range));
+                        }
+                        continue;
+                    } else {
+                        self.depth += 1;
+                        self.open.push(Open::Kept { nests: true });
+                    }
+                    return Some((Event::Start(tag), range));
+                }
+                Event::End(tag) => {
+                    match self.open.pop() {
+                        Some(Open::Flattened) => continue,
+                        Some(Open::Kept { nests: true }) => self.depth -= 1,
+                        _ => {}
+                    }
+                    return Some((Event::End(tag), range));
+                }
+                Event::Html(h) | Event::InlineHtml(h)
+                    if {
+                        let (opens, closes) = html_nesting(&h);
+                        let over = self.raw_depth + opens > MAX_RAW_HTML_NESTING;
+                        if !over {
+                            self.raw_depth = (self.raw_depth + opens).saturating_sub(closes);
+                        }
+                        over
+                    } =>
+                {
+                    return Some((Event::Text(h), range));
+                }
+                other => return Some((other, range)),
+            }
+        }
+    }
 }
 
 /// How a link written in a doc is shown.
@@ -332,7 +466,8 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
     let mut lead: Option<(usize, bool)> = None;
     let mut lead_events: Vec<Event> = Vec::new();
     let mut first = true;
-    let mentions: Vec<Mention> = kb
+    // Sorted by line, so each text run finds its own in O(log n) (linear rendering).
+    let mut mentions: Vec<Mention> = kb
         .references_from(id)
         .filter(|r| r.form == crate::refs::RefForm::Prose)
         .map(|r| Mention {
@@ -341,8 +476,9 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             target: r.doc(),
         })
         .collect();
+    mentions.sort_by_key(|m| m.line);
 
-    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+    for (event, range) in events(body) {
         if first {
             first = false;
             if matches!(
@@ -479,12 +615,11 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
                     lines.at(range.start),
                     lines.at(range.end.max(range.start + 1) - 1),
                 );
-                let mentioned = mentions
-                    .iter()
-                    .any(|m| m.line >= span.0 && m.line <= span.1 && t.contains(m.raw.as_str()));
+                let near = mentions_on(&mentions, span);
+                let mentioned = near.iter().any(|m| t.contains(m.raw.as_str()));
                 if t.contains("://") || mentioned {
                     out.push(Event::InlineHtml(
-                        linkify(kb, id, &t, span, &mentions, &mut broken).into(),
+                        linkify(kb, id, &t, span, near, &mut broken).into(),
                     ));
                 } else {
                     out.push(Event::Text(t));
@@ -577,8 +712,15 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
 }
 
+/// The mentions on the lines `span` (inclusive), from mentions sorted by line.
+fn mentions_on(mentions: &[Mention], span: (u32, u32)) -> &[Mention] {
+    let start = mentions.partition_point(|m| m.line < span.0);
+    let end = mentions.partition_point(|m| m.line <= span.1);
+    &mentions[start..end.max(start)]
+}
+
 /// Turn bare URLs (GitHub does; pulldown-cmark does not) and pattern mentions in a text run
-/// into links. `lines` are the source lines the run spans.
+/// into links. `lines` are the source lines the run spans; `mentions` are the ones on them.
 #[allow(clippy::too_many_arguments)]
 fn linkify(
     kb: &KnowledgeBase,
@@ -602,15 +744,20 @@ fn linkify(
         }
         found.push((start, end, shown));
     }
-    for mention in mentions
-        .iter()
-        .filter(|m| m.line >= lines.0 && m.line <= lines.1)
-    {
+    // URLs win over mentions inside them; `urls` is sorted and without overlaps.
+    let urls: Vec<(usize, usize)> = found.iter().map(|(s, e, _)| (*s, *e)).collect();
+    let in_url = |at: usize, end: usize| {
+        let i = urls.partition_point(|&(_, e)| e <= at);
+        urls.get(i).is_some_and(|&(s, _)| s < end)
+    };
+    // Each distinct mention once: the same pattern named many times on a line is one search.
+    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+    for mention in mentions.iter().filter(|m| seen.insert(m.raw.as_str())) {
         for (at, _) in text.match_indices(mention.raw.as_str()) {
             let end = at + mention.raw.len();
             let bounded = !text[..at].chars().next_back().is_some_and(is_word)
                 && !text[end..].chars().next().is_some_and(is_word);
-            if !bounded || found.iter().any(|(s, e, _)| at < *e && end > *s) {
+            if !bounded || in_url(at, end) {
                 continue;
             }
             let shown = match mention.target {
@@ -711,6 +858,110 @@ mod tests {
         let (_d, kb) = kb_with(site_doc);
         let id = kb.find("wf", "docs/backup.md").unwrap();
         render_doc(&kb, id)
+    }
+
+    /// Render a hostile doc, with a generous time budget (the old renderer took minutes).
+    fn render_within_budget(doc: &str) -> Rendered {
+        let (_d, kb) = kb_with(doc);
+        let id = kb.find("wf", "docs/backup.md").unwrap();
+        let started = std::time::Instant::now();
+        let r = render_doc(&kb, id);
+        let took = started.elapsed();
+        assert!(took.as_secs() < 5, "rendering took {took:?}");
+        r
+    }
+
+    #[test]
+    fn deep_block_quotes_render_in_linear_time() {
+        // issue 15 row 4: 100 KB of `>` did not finish in 60 s.
+        let r = render_within_budget(&format!("# q\n\n{}x\n", ">".repeat(100_000)));
+        let quotes = r.html.matches("<blockquote>").count();
+        assert_eq!(
+            quotes,
+            crate::limits::MAX_MARKDOWN_NESTING,
+            "{}",
+            &r.html[..200]
+        );
+        assert_eq!(quotes, r.html.matches("</blockquote>").count());
+        assert!(
+            r.html.contains("<p>x</p>"),
+            "{}",
+            &r.html[r.html.len() - 400..]
+        );
+    }
+
+    #[test]
+    fn deep_lists_and_emphasis_render_in_linear_time() {
+        // 30k nested list items took 26 s.
+        let r = render_within_budget(&format!("# l\n\n{}x\n", "- ".repeat(30_000)));
+        assert_eq!(
+            r.html.matches("<ul>").count(),
+            crate::limits::MAX_MARKDOWN_NESTING / 2
+        );
+        assert_eq!(
+            r.html.matches("<ul>").count(),
+            r.html.matches("</ul>").count()
+        );
+        assert!(r.html.contains('x'));
+        let r = render_within_budget(&format!("# l\n\n{}x\n", "> 1. ".repeat(15_000)));
+        assert!(r.html.matches("<ol>").count() <= crate::limits::MAX_MARKDOWN_NESTING);
+        let stars = "*".repeat(30_000);
+        let r = render_within_budget(&format!("# e\n\n{stars}x{stars}\n"));
+        assert!(r.html.matches("<em>").count() + r.html.matches("<strong>").count() <= 64);
+        assert!(r.html.contains('x'));
+    }
+
+    #[test]
+    fn deep_raw_html_is_shown_as_text_past_the_bound() {
+        let r = render_within_budget(&format!(
+            "# h\n\n<details><summary>ok</summary>kept</details>\n\ntext {}x\n",
+            "<span>".repeat(2_000)
+        ));
+        assert!(
+            r.html
+                .contains("<details><summary>ok</summary>kept</details>"),
+            "{}",
+            &r.html[..300]
+        );
+        assert!(r.html.contains("&lt;span&gt;"));
+        assert!(r.html.matches("<span>").count() <= crate::limits::MAX_RAW_HTML_NESTING);
+        let r = render_within_budget(&format!("# h\n\n{}\n", "<div>".repeat(2_000)));
+        assert!(r.html.contains("&lt;div&gt;"));
+    }
+
+    #[test]
+    fn many_pattern_mentions_render_in_linear_time() {
+        // Every text run used to scan every mention of the doc: 200k short lines after 4k
+        // mentions was 800 million comparisons.
+        let line = "Runs per netstack backup-cron-pattern and backup-cron-pattern again.\n";
+        let doc = format!("# m\n\n{}\n{}", line.repeat(2_000), "x\n".repeat(200_000));
+        let (_d, kb) = kb_with(&doc);
+        let id = kb.find("wf", "docs/backup.md").unwrap();
+        let started = std::time::Instant::now();
+        let r = render_doc(&kb, id);
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        assert_eq!(
+            r.html
+                .matches("href=\"/docs/ops/backup/backup-cron-pattern/\"")
+                .count(),
+            4_000
+        );
+    }
+
+    #[test]
+    fn ordinary_nesting_is_untouched() {
+        let md = "# n\n\n> quote\n> > inner\n\n- a\n  - b\n    - c *em **strong***\n\n<div><b>raw</b></div>\n";
+        let r = render(md);
+        let plain = markdown_to_html(md);
+        assert!(
+            r.html
+                .contains("<ul>\n<li>b\n<ul>\n<li>c <em>em <strong>strong</strong></em></li>"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("<blockquote>").count(), 2);
+        assert!(r.html.contains("<div><b>raw</b></div>"), "{}", r.html);
+        assert!(plain.contains("<div><b>raw</b></div>"), "{plain}");
     }
 
     #[test]
