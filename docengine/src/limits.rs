@@ -40,3 +40,24 @@ pub const MAX_RAW_HTML_NESTING: usize = 64;
 // ---- search (queries, offsets, limits) -----------------------------------------------------
 
 // ---- the HTTP server -----------------------------------------------------------------------
+
+/// Default for `serve --header-timeout`: a client must send a request's whole head (request
+/// line and headers) within this many seconds, else the server closes the connection. The
+/// same timer closes a keep-alive connection that sits idle between requests, so half-sent
+/// requests (slowloris) and idle clients cannot hold file descriptors for long.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+
+/// Default for `serve --request-timeout`: the most seconds one request may take to be
+/// answered (the response head; a live-reload event stream then runs on). A slower handler
+/// answers `408 Request Timeout`.
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+
+/// Default for `serve --max-connections`: connections served at once. Past it the server
+/// stops accepting (clients wait in the listen backlog) until one closes. Always kept below
+/// the process's open-file limit minus [`RESERVED_FDS`] (`serve` raises the soft limit to the
+/// hard one first), so connections can never exhaust the descriptors files and the index need.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+
+/// File descriptors kept free of connections for reading docs, the search index, the file
+/// watcher and logs.
+pub const RESERVED_FDS: usize = 256;
