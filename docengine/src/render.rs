@@ -152,36 +152,82 @@ pub fn sanitize(html: &str) -> String {
     CLEANER.clean(html).to_string()
 }
 
-/// Escape text for HTML (element content and quoted attribute values).
-/// Short prose (a message, a fix, a note) as HTML: escaped, paired `code spans` as `<code>`
-/// (an unpaired backtick stays as written), and with `link_urls` http(s) URLs as links.
+/// Short prose (a message, a fix, a note) as HTML: escaped, `code spans` as `<code>` (a run
+/// of backticks pairs with the next run of the same length, as in markdown, so a ```` ``` ````
+/// fence or an unpaired backtick stays as written and never becomes an empty `<code>`), and
+/// with `link_urls` http(s) URLs as links.
 pub fn prose_html(text: &str, link_urls: bool) -> String {
-    let paired = text.matches('`').count() / 2 * 2;
+    // Backtick runs: (start, len).
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let start = i;
+            while i < bytes.len() && bytes[i] == b'`' {
+                i += 1;
+            }
+            runs.push((start, i - start));
+        } else {
+            i += 1;
+        }
+    }
+    // Pair each run with the next one of the same length (linear: runs by length, in order).
+    let mut by_len: rustc_hash::FxHashMap<usize, std::collections::VecDeque<usize>> =
+        Default::default();
+    for (k, &(_, len)) in runs.iter().enumerate() {
+        by_len.entry(len).or_default().push_back(k);
+    }
     let mut out = String::with_capacity(text.len() + 16);
-    for (i, part) in text.split('`').enumerate() {
-        if i % 2 == 1 && i < paired {
-            out.push_str("<code>");
-            out.push_str(&escape(part));
-            out.push_str("</code>");
+    let mut last = 0;
+    let mut k = 0;
+    while k < runs.len() {
+        let (start, len) = runs[k];
+        let queue = by_len.get_mut(&len).expect("every run is queued");
+        while queue.front().is_some_and(|&q| q <= k) {
+            queue.pop_front();
+        }
+        let Some(&close) = queue.front() else {
+            k += 1;
+            continue;
+        };
+        let inner = &text[start + len..runs[close].0];
+        if len >= 3 && inner.trim().is_empty() {
+            // ```` ``` ```` fences around nothing: not code.
+            k += 1;
             continue;
         }
-        if i > paired {
-            out.push('`');
-        }
-        let mut last = 0;
-        if link_urls {
-            for (start, end) in bare_urls(part) {
-                out.push_str(&escape(&part[last..start]));
-                let url = escape(&part[start..end]);
-                out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
-                last = end;
-            }
-        }
-        out.push_str(&escape(&part[last..]));
+        push_prose(&mut out, &text[last..start], link_urls);
+        let code = if inner.starts_with(' ') && inner.ends_with(' ') && inner.trim() != "" {
+            &inner[1..inner.len() - 1]
+        } else {
+            inner
+        };
+        out.push_str("<code>");
+        out.push_str(&escape(code));
+        out.push_str("</code>");
+        last = runs[close].0 + len;
+        k = close + 1;
     }
+    push_prose(&mut out, &text[last..], link_urls);
     out
 }
 
+/// Escaped text with, if `link_urls`, its http(s) URLs as links.
+fn push_prose(out: &mut String, part: &str, link_urls: bool) {
+    let mut last = 0;
+    if link_urls {
+        for (start, end) in bare_urls(part) {
+            out.push_str(&escape(&part[last..start]));
+            let url = escape(&part[start..end]);
+            out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+            last = end;
+        }
+    }
+    out.push_str(&escape(&part[last..]));
+}
+
+/// Escape text for HTML (element content and quoted attribute values).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -552,9 +598,17 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
+                title,
                 ..
             }) => {
-                let shown = show_link(kb, id, &dest_url, link_type);
+                let mut shown = show_link(kb, id, &dest_url, link_type);
+                // The author's title wins; a broken link still says why.
+                if !title.trim().is_empty() {
+                    shown.tip = Some(match (&shown.broken, shown.tip.take()) {
+                        (Some(_), Some(tip)) => format!("{title} ({tip})"),
+                        _ => title.to_string(),
+                    });
+                }
                 if let Some(reason) = &shown.broken {
                     broken.push(BrokenLink {
                         line: lines.at(range.start),
@@ -812,13 +866,66 @@ fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
                 .unwrap_or("");
             let decoded = raw.replace("&amp;", "&");
             let shown = show_link(kb, from, &decoded, LinkType::Inline);
-            format!("{}\"{}\"", &c[1], escape(&shown.href))
+            // An image that is not there stays unresolved (the browser shows its alt text):
+            // a search page is no image.
+            let is_src = c[1].trim_start().to_ascii_lowercase().starts_with("src");
+            let href = if is_src && shown.class == class::MISSING {
+                &decoded
+            } else {
+                &shown.href
+            };
+            format!("{}\"{}\"", &c[1], escape(href))
         })
         .into_owned()
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_titles_are_kept() {
+        // issue 15 row 14: markdown link titles were dropped.
+        let r = render(
+            "# t\n\n[a](https://example.com/x \"Example site\") \
+             [b](../../netstack/docs/ops/backup/backup-cron-pattern.md 'The pattern') \
+             [c](nope.md \"Gone\") <a href=\"https://example.com/\" title=\"raw\">d</a>\n",
+        );
+        assert!(r.html.contains("title=\"Example site\""), "{}", r.html);
+        assert!(r.html.contains("title=\"The pattern\""), "{}", r.html);
+        assert!(r.html.contains("title=\"Gone (Broken link:"), "{}", r.html);
+        assert!(r.html.contains("title=\"raw\""), "{}", r.html);
+        assert!(markdown_to_html("[a](https://x.org/ \"T\")").contains("title=\"T\""));
+    }
+
+    #[test]
+    fn a_raw_image_that_is_not_there_is_not_a_search_link() {
+        // issue 15 row 14: `<img src=x>` became `<img src="/search?q=x">`.
+        let r = render("# i\n\n<img src=x alt=\"a diagram\"> and <img src=\"rack.svg\">\n");
+        assert!(!r.html.contains("/search"), "{}", r.html);
+        assert!(r.html.contains("src=\"x\""), "{}", r.html);
+        assert!(
+            r.html.contains("src=\"/sites/wf/docs/rack.svg\""),
+            "{}",
+            r.html
+        );
+        // A raw link to a missing doc still offers the search.
+        let r = render("# i\n\n<a href=\"nope.md\">n</a>\n");
+        assert!(r.html.contains("href=\"/search?q=nope\""), "{}", r.html);
+    }
+
+    #[test]
+    fn prose_html_pairs_backtick_runs_like_markdown() {
+        // issue 15 row 14: a fence in a fix became an empty `<code>`.
+        let h = super::prose_html("```markdown", false);
+        assert_eq!(h, "```markdown");
+        assert!(!super::prose_html("a ``` b ``` c", false).contains("<code></code>"));
+        assert_eq!(
+            super::prose_html("``a ` b`` and `c`", false),
+            "<code>a ` b</code> and <code>c</code>"
+        );
+        assert_eq!(super::prose_html("`` ` ``", false), "<code>`</code>");
+        assert_eq!(super::prose_html("x ```` y", false), "x ```` y");
+    }
+
     #[test]
     fn prose_html_escapes_and_marks_code_and_links() {
         assert_eq!(
