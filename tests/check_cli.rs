@@ -488,6 +488,11 @@ fn yaml_alias_bombs_are_problems_with_file_and_line_and_the_rest_loads() {
         let line = p["line"].as_u64().unwrap();
         assert!((2..=12).contains(&line), "{p}");
     }
+    let reason = v["sites"][0]["contract_problem"].as_str().unwrap();
+    assert!(
+        reason.contains("front matter") && reason.contains("alias"),
+        "{reason}"
+    );
     // Every doc still loads (the bombs as plain markdown; the contract counts as a doc),
     // references still resolve.
     assert_eq!(v["patterns"], 2, "{v:#}");
