@@ -543,3 +543,80 @@ fn a_fifo_named_like_a_doc_blocks_no_command() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("backup-pattern.md"));
 }
+
+/// Nine levels of nine aliases: a few hundred bytes that a YAML loader expands to 9^9 nodes.
+fn yaml_alias_bomb() -> String {
+    let mut yaml = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        let refs = vec![format!("*{}", w[0]); 9].join(",");
+        yaml.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+    }
+    yaml
+}
+
+#[test]
+fn yaml_alias_bombs_are_problems_with_file_and_line_and_the_rest_loads() {
+    // issue 15 row 3: a 304-byte doc took `check` to 1.1 GB. Now the front matter of a pattern,
+    // a site doc and a structured contract is refused before expansion, and nothing else moves.
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    write(
+        r,
+        "netstack.toml",
+        "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\n\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+    );
+    let bomb = yaml_alias_bomb();
+    write(
+        r,
+        "netstack/docs/ops/bomb-pattern.md",
+        format!("---\ntitle: Bomb\n{bomb}---\n# Bomb\n"),
+    );
+    write(r, "netstack/docs/ops/good-pattern.md", "# Good\n\nFine.\n");
+    write(
+        r,
+        "cf/docs/bomb.md",
+        format!("---\n{bomb}---\n# Site bomb\n\nFollows netstack good-pattern.\n"),
+    );
+    write(
+        r,
+        "cf/docs/backup.md",
+        "# cf backup\n\nRuns per netstack good-pattern.\n",
+    );
+    write(
+        r,
+        "cf/.wip-contract.md",
+        format!(
+            "---\nsite: cf\n{bomb}contacts:\n  - name: ops\n    method: email\n    address: ops@cf.example.org\n---\n# Contract\n"
+        ),
+    );
+    let started = std::time::Instant::now();
+    let v = check_json(r);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    let problems = v["problems"].as_array().unwrap();
+    for path in [
+        "netstack/docs/ops/bomb-pattern.md",
+        "cf/docs/bomb.md",
+        "cf/.wip-contract.md",
+    ] {
+        let p = problems
+            .iter()
+            .find(|p| p["path"].as_str().unwrap().ends_with(path) && p["kind"] == "front-matter")
+            .unwrap_or_else(|| panic!("no front-matter problem for {path} in {problems:#?}"));
+        assert!(p["message"].as_str().unwrap().contains("alias"), "{p}");
+        let line = p["line"].as_u64().unwrap();
+        assert!((2..=12).contains(&line), "{p}");
+    }
+    let reason = v["sites"][0]["contract_problem"].as_str().unwrap();
+    assert!(
+        reason.contains("front matter") && reason.contains("alias"),
+        "{reason}"
+    );
+    // Every doc still loads (the bombs as plain markdown; the contract counts as a doc),
+    // references still resolve.
+    assert_eq!(v["patterns"], 2, "{v:#}");
+    assert_eq!(v["sites"][0]["docs"], 3, "{v:#}");
+    assert_eq!(v["sites"][0]["patterns_followed"], 1, "{v:#}");
+}

@@ -656,3 +656,182 @@ fn a_fifo_named_like_a_doc_blocks_neither_start_nor_reload() {
     );
     sigterm(&mut server);
 }
+
+// ---- issue 15: what one client or one doc may cost the server ------------------------------
+
+/// Start `serve` on a small KB with extra arguments (timeouts, limits).
+fn start_with(kb: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netstack"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--no-watch", "--kb"])
+        .arg(kb)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Server { child, base }
+}
+
+/// A KB of one pattern and one site doc, plus `docs` in the site.
+fn small_kb(dir: &Path, docs: &[(&str, String)]) {
+    let write = |rel: &str, text: &str| {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "netstack.toml",
+        "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\n\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n",
+    );
+    write(
+        "netstack/docs/ops/backup-pattern.md",
+        "# Backup\n\nNightly.\n",
+    );
+    write(
+        "cf/docs/backup.md",
+        "# cf backup\n\nPer netstack backup-pattern.\n",
+    );
+    for (rel, text) in docs {
+        write(&format!("cf/{rel}"), text);
+    }
+}
+
+fn addr_of(s: &Server) -> String {
+    s.base.trim_start_matches("http://").to_string()
+}
+
+/// Read until the server closes the connection; how long that took, or `None` if it kept
+/// it open for `patience`.
+fn closed_within(stream: &mut std::net::TcpStream, patience: Duration) -> Option<Duration> {
+    use std::io::Read;
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < patience {
+        match stream.read(&mut buf) {
+            Ok(0) => return Some(started.elapsed()),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Some(started.elapsed()),
+        }
+    }
+    None
+}
+
+#[test]
+fn half_sent_requests_are_closed_and_healthz_stays_fast() {
+    // issue 15 row 6: half-sent requests stayed open for minutes; 1,100 of them exhausted the
+    // descriptors and /healthz timed out.
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    small_kb(tmp.path(), &[]);
+    let server = start_with(tmp.path(), &["--header-timeout", "2"]);
+    let addr = addr_of(&server);
+    let mut partial: Vec<std::net::TcpStream> = (0..300)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET /sites/cf/docs/backup.md HTTP/1.1\r\nHost: loc")
+                .unwrap();
+            s
+        })
+        .collect();
+    let started = Instant::now();
+    let (status, body) = get(&format!("{}/healthz", server.base));
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "/healthz took {:?} beside 300 half-sent requests",
+        started.elapsed()
+    );
+    // The server closes a half-sent request after the header timeout (2 s here).
+    let took = closed_within(&mut partial[0], Duration::from_secs(15))
+        .expect("a half-sent request was still open after 15 s");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    for s in &mut partial[1..] {
+        assert!(closed_within(s, Duration::from_secs(5)).is_some());
+    }
+
+    // An idle keep-alive connection is closed by the same timer.
+    let mut idle = std::net::TcpStream::connect(&addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: loc\r\n\r\n")
+        .unwrap();
+    let took = closed_within(&mut idle, Duration::from_secs(15))
+        .expect("an idle keep-alive connection was still open after 15 s");
+    assert!(took < Duration::from_secs(10), "{took:?}");
+    // And the server still answers.
+    assert_eq!(get(&format!("{}/healthz", server.base)).0, 200);
+}
+
+#[test]
+fn connections_past_the_cap_wait_for_a_free_slot() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    small_kb(tmp.path(), &[]);
+    let server = start_with(
+        tmp.path(),
+        &["--header-timeout", "2", "--max-connections", "4"],
+    );
+    let addr = addr_of(&server);
+    // Four half-sent requests hold every slot until the header timeout frees them.
+    let _partial: Vec<std::net::TcpStream> = (0..4)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let (status, _) = get(&format!("{}/healthz", server.base));
+    assert_eq!(status, 200);
+    let took = started.elapsed();
+    assert!(
+        took > Duration::from_millis(1000) && took < Duration::from_secs(10),
+        "{took:?}: the fifth connection should wait for a slot, then be served"
+    );
+}
+
+#[test]
+fn deeply_nested_docs_are_served_within_seconds() {
+    // issue 15 row 4: 100 KB of `>` did not render in 60 s; 30k nested list items took 26 s.
+    let tmp = tempfile::tempdir().unwrap();
+    small_kb(
+        tmp.path(),
+        &[
+            ("docs/q.md", format!("# q\n\n{}\n", ">".repeat(100_000))),
+            ("docs/l.md", format!("# l\n\n{}x\n", "- ".repeat(30_000))),
+        ],
+    );
+    let server = start_with(tmp.path(), &[]);
+    for (page, tag) in [("q.md", "<blockquote>"), ("l.md", "<ul>")] {
+        let started = Instant::now();
+        let (status, body) = get(&format!("{}/sites/cf/docs/{page}", server.base));
+        let took = started.elapsed();
+        assert_eq!(status, 200, "{page}");
+        assert!(took < Duration::from_secs(5), "{page} took {took:?}");
+        assert!(body.contains(tag), "{page}");
+        assert!(
+            body.matches(tag).count() <= docengine::limits::MAX_MARKDOWN_NESTING,
+            "{page}"
+        );
+    }
+    let started = Instant::now();
+    assert_eq!(get(&format!("{}/healthz", server.base)).0, 200);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}

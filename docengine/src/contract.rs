@@ -220,7 +220,20 @@ pub fn parse(doc: &Doc) -> Result<Contract, ContractError> {
     {
         return parse_structured(doc);
     }
-    parse_free_form(doc)
+    parse_free_form(doc).map_err(|e| {
+        // Front matter that could not be read (bad YAML, an alias bomb) is the likelier
+        // reason than a missing contact section: say that, at its line.
+        match crate::front_matter::split(&doc.source).front_matter {
+            Some(Err(fm)) if doc.front_matter.is_none() => err(
+                fm.line,
+                format!(
+                    "the contract's front matter could not be read, so its contacts are unknown: {}",
+                    fm.message
+                ),
+            ),
+            _ => e,
+        }
+    })
 }
 
 static EMAIL: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {

@@ -163,6 +163,7 @@ fn parse_yaml(content: &str) -> Result<Map<String, Value>, FrontMatterError> {
     if content.trim().is_empty() {
         return Ok(Map::new());
     }
+    check_aliases(content)?;
     let docs = yaml_rust2::YamlLoader::load_from_str(content).map_err(|e| FrontMatterError {
         line: e.marker().line() as u32 + 1,
         message: format!(
@@ -181,6 +182,88 @@ fn parse_yaml(content: &str) -> Result<Map<String, Value>, FrontMatterError> {
                 kind_name(&other)
             ),
         }),
+    }
+}
+
+/// What the alias guard counted in one YAML block.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct AliasWork {
+    /// Nodes the YAML loader will build: every node written plus every node aliases copy.
+    nodes: u64,
+    /// Nodes copied by aliases.
+    alias_nodes: u64,
+    /// Scalar bytes copied by aliases.
+    alias_bytes: u64,
+}
+
+/// Refuse YAML whose aliases would expand beyond [`limits::MAX_YAML_ALIAS_NODES`] nodes or
+/// [`limits::MAX_YAML_ALIAS_BYTES`] bytes, BEFORE anything is expanded: one pass over the
+/// parser's events (linear in the text) that knows the expanded size of every anchor. The
+/// loader clones an anchor's whole value for every alias, so this is what bounds its work.
+/// Syntax errors are left to the loader, which reports them with their line.
+///
+/// [`limits::MAX_YAML_ALIAS_NODES`]: crate::limits::MAX_YAML_ALIAS_NODES
+/// [`limits::MAX_YAML_ALIAS_BYTES`]: crate::limits::MAX_YAML_ALIAS_BYTES
+fn check_aliases(content: &str) -> Result<AliasWork, FrontMatterError> {
+    use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_ALIAS_NODES};
+    use yaml_rust2::Event;
+    use yaml_rust2::parser::Parser;
+
+    let mut work = AliasWork::default();
+    let mut bytes: u64 = 0;
+    // Expanded (nodes, bytes) of every anchor seen so far; open collections on a stack with
+    // the counters at their start.
+    let mut anchors: rustc_hash::FxHashMap<usize, (u64, u64)> = Default::default();
+    let mut open: Vec<(usize, u64, u64)> = Vec::new();
+    let mut parser = Parser::new_from_str(content);
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(work);
+        };
+        match event {
+            Event::StreamEnd => return Ok(work),
+            Event::DocumentStart => anchors.clear(),
+            Event::Scalar(value, _, anchor, _) => {
+                work.nodes += 1;
+                bytes += value.len() as u64;
+                if anchor > 0 {
+                    anchors.insert(anchor, (1, value.len() as u64));
+                }
+            }
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, work.nodes, bytes));
+                work.nodes += 1;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some((anchor, nodes0, bytes0)) = open.pop()
+                    && anchor > 0
+                {
+                    anchors.insert(anchor, (work.nodes - nodes0, bytes - bytes0));
+                }
+            }
+            Event::Alias(id) => {
+                // An alias of an anchor still open (or unknown) copies nothing: the loader
+                // gives it a bad value.
+                let (n, b) = anchors.get(&id).copied().unwrap_or((1, 0));
+                work.nodes = work.nodes.saturating_add(n);
+                work.alias_nodes = work.alias_nodes.saturating_add(n);
+                bytes = bytes.saturating_add(b);
+                work.alias_bytes = work.alias_bytes.saturating_add(b);
+                if work.alias_nodes > MAX_YAML_ALIAS_NODES
+                    || work.alias_bytes > MAX_YAML_ALIAS_BYTES
+                {
+                    return Err(FrontMatterError {
+                        line: mark.line() as u32 + 1,
+                        message: format!(
+                            "front matter YAML aliases (`*name`) expand to more than {MAX_YAML_ALIAS_NODES} nodes or {} KiB (an alias bomb?): the front matter was not loaded; write the values out instead of repeating aliases (column {})",
+                            MAX_YAML_ALIAS_BYTES / 1024,
+                            mark.col() + 1
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
     }
 }
 
@@ -321,6 +404,68 @@ mod tests {
     #[test]
     fn two_thematic_breaks_are_not_front_matter() {
         assert!(split("---\nSome text\n\n---\n").front_matter.is_none());
+    }
+
+    /// Nine levels of nine aliases each: 9^9 (387 million) nodes once expanded, in ~300 bytes.
+    fn alias_bomb() -> String {
+        let mut yaml = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(",");
+            yaml.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        yaml
+    }
+
+    #[test]
+    fn yaml_alias_bomb_is_refused_before_expansion_with_its_line() {
+        let src = format!("---\ntitle: Bomb\n{}---\n# Body\n", alias_bomb());
+        assert!(src.len() < 400, "{}", src.len());
+        let s = split(&src);
+        let err = s.front_matter.unwrap().unwrap_err();
+        assert!(err.message.contains("alias"), "{}", err.message);
+        // The first alias over the bound: within the lines of the bomb (3..=11).
+        assert!((3..=11).contains(&err.line), "line {}", err.line);
+        // The body is still there.
+        assert_eq!(&src[s.body_offset..], "# Body\n");
+    }
+
+    #[test]
+    fn yaml_alias_guard_does_bounded_work() {
+        // The guard stops at the first alias over the bound: the nodes it accounted for are
+        // at most the bound plus one anchor's worth, never the 387 million of the expansion.
+        let err = check_aliases(&alias_bomb()).unwrap_err();
+        assert!(err.message.contains("alias"));
+        let bound = crate::limits::MAX_YAML_ALIAS_NODES;
+        // Just under the bound is accepted, and the count is exact.
+        let mut ok = String::from("a: &a [1, 2, 3, 4]\nb: [");
+        let n = (bound / 5) as usize;
+        ok.push_str(&vec!["*a"; n].join(","));
+        ok.push_str("]\n");
+        let work = check_aliases(&ok).unwrap();
+        assert_eq!(work.alias_nodes, 5 * n as u64);
+        assert!(work.nodes <= bound + 10, "{work:?}");
+        // One more alias of the same anchor is over the bound.
+        let over = ok.replace("b: [", "b: [*a,*a,");
+        assert!(check_aliases(&over).is_err());
+    }
+
+    #[test]
+    fn yaml_alias_of_a_long_string_is_bounded_in_bytes() {
+        let long = "x".repeat(100_000);
+        let yaml = format!("a: &a \"{long}\"\nb: [{}]\n", vec!["*a"; 20].join(","));
+        let err = check_aliases(&yaml).unwrap_err();
+        assert_eq!(err.line, 3, "{}", err.message);
+    }
+
+    #[test]
+    fn ordinary_yaml_aliases_still_load() {
+        let src = "---\ndefaults: &d\n  owner: ops\n  tier: 2\nbackup: *d\ntags: &t [a, b]\nalso: *t\n---\nbody\n";
+        let fm = split(src).front_matter.unwrap().unwrap();
+        assert_eq!(fm.data["backup"]["owner"], "ops");
+        assert_eq!(fm.list("also"), vec!["a", "b"]);
     }
 
     #[test]

@@ -160,36 +160,82 @@ pub fn sanitize(html: &str) -> String {
     CLEANER.clean(html).to_string()
 }
 
-/// Escape text for HTML (element content and quoted attribute values).
-/// Short prose (a message, a fix, a note) as HTML: escaped, paired `code spans` as `<code>`
-/// (an unpaired backtick stays as written), and with `link_urls` http(s) URLs as links.
+/// Short prose (a message, a fix, a note) as HTML: escaped, `code spans` as `<code>` (a run
+/// of backticks pairs with the next run of the same length, as in markdown, so a ```` ``` ````
+/// fence or an unpaired backtick stays as written and never becomes an empty `<code>`), and
+/// with `link_urls` http(s) URLs as links.
 pub fn prose_html(text: &str, link_urls: bool) -> String {
-    let paired = text.matches('`').count() / 2 * 2;
+    // Backtick runs: (start, len).
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let start = i;
+            while i < bytes.len() && bytes[i] == b'`' {
+                i += 1;
+            }
+            runs.push((start, i - start));
+        } else {
+            i += 1;
+        }
+    }
+    // Pair each run with the next one of the same length (linear: runs by length, in order).
+    let mut by_len: rustc_hash::FxHashMap<usize, std::collections::VecDeque<usize>> =
+        Default::default();
+    for (k, &(_, len)) in runs.iter().enumerate() {
+        by_len.entry(len).or_default().push_back(k);
+    }
     let mut out = String::with_capacity(text.len() + 16);
-    for (i, part) in text.split('`').enumerate() {
-        if i % 2 == 1 && i < paired {
-            out.push_str("<code>");
-            out.push_str(&escape(part));
-            out.push_str("</code>");
+    let mut last = 0;
+    let mut k = 0;
+    while k < runs.len() {
+        let (start, len) = runs[k];
+        let queue = by_len.get_mut(&len).expect("every run is queued");
+        while queue.front().is_some_and(|&q| q <= k) {
+            queue.pop_front();
+        }
+        let Some(&close) = queue.front() else {
+            k += 1;
+            continue;
+        };
+        let inner = &text[start + len..runs[close].0];
+        if len >= 3 && inner.trim().is_empty() {
+            // ```` ``` ```` fences around nothing: not code.
+            k += 1;
             continue;
         }
-        if i > paired {
-            out.push('`');
-        }
-        let mut last = 0;
-        if link_urls {
-            for (start, end) in bare_urls(part) {
-                out.push_str(&escape(&part[last..start]));
-                let url = escape(&part[start..end]);
-                out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
-                last = end;
-            }
-        }
-        out.push_str(&escape(&part[last..]));
+        push_prose(&mut out, &text[last..start], link_urls);
+        let code = if inner.starts_with(' ') && inner.ends_with(' ') && inner.trim() != "" {
+            &inner[1..inner.len() - 1]
+        } else {
+            inner
+        };
+        out.push_str("<code>");
+        out.push_str(&escape(code));
+        out.push_str("</code>");
+        last = runs[close].0 + len;
+        k = close + 1;
     }
+    push_prose(&mut out, &text[last..], link_urls);
     out
 }
 
+/// Escaped text with, if `link_urls`, its http(s) URLs as links.
+fn push_prose(out: &mut String, part: &str, link_urls: bool) {
+    let mut last = 0;
+    if link_urls {
+        for (start, end) in bare_urls(part) {
+            out.push_str(&escape(&part[last..start]));
+            let url = escape(&part[start..end]);
+            out.push_str(&format!("<a href=\"{url}\">{url}</a>"));
+            last = end;
+        }
+    }
+    out.push_str(&escape(&part[last..]));
+}
+
+/// Escape text for HTML (element content and quoted attribute values).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
@@ -208,8 +254,142 @@ pub fn escape(s: &str) -> String {
 /// Render plain markdown (no KB, no link rewriting) to sanitized HTML, e.g. for previews.
 pub fn markdown_to_html(md: &str) -> String {
     let mut out = String::new();
-    pulldown_cmark::html::push_html(&mut out, Parser::new_ext(md, OPTIONS));
+    pulldown_cmark::html::push_html(&mut out, events(md).map(|(e, _)| e));
     sanitize(&out)
+}
+
+/// The markdown events of `md`, with their byte ranges, nesting bounded by [`Bounded`].
+fn events(
+    md: &str,
+) -> Bounded<'_, pulldown_cmark::OffsetIter<'_, pulldown_cmark::DefaultBrokenLinkCallback>> {
+    Bounded::new(Parser::new_ext(md, OPTIONS).into_offset_iter())
+}
+
+/// How one open markdown tag went through [`Bounded`].
+#[derive(Clone, Copy)]
+enum Open {
+    Kept { nests: bool },
+    Flattened,
+}
+
+/// Bounds the nesting of a markdown event stream so rendering and sanitizing stay linear:
+/// containers deeper than [`limits::MAX_MARKDOWN_NESTING`] lose their start and end (their
+/// content joins the parent; a flattened list item starts on a new line), and raw HTML that
+/// would hold more than [`limits::MAX_RAW_HTML_NESTING`] elements open is shown as text.
+///
+/// [`limits::MAX_MARKDOWN_NESTING`]: crate::limits::MAX_MARKDOWN_NESTING
+/// [`limits::MAX_RAW_HTML_NESTING`]: crate::limits::MAX_RAW_HTML_NESTING
+struct Bounded<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> {
+    inner: I,
+    open: Vec<Open>,
+    depth: usize,
+    raw_depth: usize,
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> Bounded<'a, I> {
+    fn new(inner: I) -> Self {
+        Bounded {
+            inner,
+            open: Vec::new(),
+            depth: 0,
+            raw_depth: 0,
+        }
+    }
+}
+
+/// Tags that can hold themselves, so a short input can nest them deeply.
+fn nests(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::Item
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::DefinitionListTitle
+            | Tag::DefinitionListDefinition
+            | Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+    )
+}
+
+static HTML_TAG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>").unwrap());
+
+/// Elements the HTML parser never holds open (void) or closes on the next one of their kind.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "rb", "rp", "rt", "rtc", "tr",
+    "td", "th", "tbody", "thead", "tfoot",
+];
+
+/// Start tags and end tags of elements that nest, in a piece of raw HTML.
+fn html_nesting(html: &str) -> (usize, usize) {
+    let (mut opens, mut closes) = (0, 0);
+    for c in HTML_TAG.captures_iter(html) {
+        let name = c[2].to_ascii_lowercase();
+        if NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        if !c[1].is_empty() {
+            closes += 1;
+        } else if c[3].is_empty() {
+            opens += 1;
+        }
+    }
+    (opens, closes)
+}
+
+impl<'a, I: Iterator<Item = (Event<'a>, std::ops::Range<usize>)>> Iterator for Bounded<'a, I> {
+    type Item = (Event<'a>, std::ops::Range<usize>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use crate::limits::{MAX_MARKDOWN_NESTING, MAX_RAW_HTML_NESTING};
+        loop {
+            let (event, range) = self.inner.next()?;
+            match event {
+                Event::Start(tag) => {
+                    if !nests(&tag) {
+                        self.open.push(Open::Kept { nests: false });
+                    } else if self.depth >= MAX_MARKDOWN_NESTING {
+                        self.open.push(Open::Flattened);
+                        if matches!(tag, Tag::Item) {
+                            return Some((Event::HardBreak, range));
+                        }
+                        continue;
+                    } else {
+                        self.depth += 1;
+                        self.open.push(Open::Kept { nests: true });
+                    }
+                    return Some((Event::Start(tag), range));
+                }
+                Event::End(tag) => {
+                    match self.open.pop() {
+                        Some(Open::Flattened) => continue,
+                        Some(Open::Kept { nests: true }) => self.depth -= 1,
+                        _ => {}
+                    }
+                    return Some((Event::End(tag), range));
+                }
+                Event::Html(h) | Event::InlineHtml(h)
+                    if {
+                        let (opens, closes) = html_nesting(&h);
+                        let over = self.raw_depth + opens > MAX_RAW_HTML_NESTING;
+                        if !over {
+                            self.raw_depth = (self.raw_depth + opens).saturating_sub(closes);
+                        }
+                        over
+                    } =>
+                {
+                    return Some((Event::Text(h), range));
+                }
+                other => return Some((other, range)),
+            }
+        }
+    }
 }
 
 /// How a link written in a doc is shown.
@@ -340,7 +520,8 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
     let mut lead: Option<(usize, bool)> = None;
     let mut lead_events: Vec<Event> = Vec::new();
     let mut first = true;
-    let mentions: Vec<Mention> = kb
+    // Sorted by line, so each text run finds its own in O(log n) (linear rendering).
+    let mut mentions: Vec<Mention> = kb
         .references_from(id)
         .filter(|r| r.form == crate::refs::RefForm::Prose)
         .map(|r| Mention {
@@ -349,8 +530,9 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             target: r.doc(),
         })
         .collect();
+    mentions.sort_by_key(|m| m.line);
 
-    for (event, range) in Parser::new_ext(body, OPTIONS).into_offset_iter() {
+    for (event, range) in events(body) {
         if first {
             first = false;
             if matches!(
@@ -424,9 +606,17 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
+                title,
                 ..
             }) => {
-                let shown = show_link(kb, id, &dest_url, link_type);
+                let mut shown = show_link(kb, id, &dest_url, link_type);
+                // The author's title wins; a broken link still says why.
+                if !title.trim().is_empty() {
+                    shown.tip = Some(match (&shown.broken, shown.tip.take()) {
+                        (Some(_), Some(tip)) => format!("{title} ({tip})"),
+                        _ => title.to_string(),
+                    });
+                }
                 if let Some(reason) = &shown.broken {
                     broken.push(BrokenLink {
                         line: lines.at(range.start),
@@ -491,12 +681,11 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
                     lines.at(range.start),
                     lines.at(range.end.max(range.start + 1) - 1),
                 );
-                let mentioned = mentions
-                    .iter()
-                    .any(|m| m.line >= span.0 && m.line <= span.1 && t.contains(m.raw.as_str()));
+                let near = mentions_on(&mentions, span);
+                let mentioned = near.iter().any(|m| t.contains(m.raw.as_str()));
                 if t.contains("://") || mentioned {
                     out.push(Event::InlineHtml(
-                        linkify(kb, id, &t, span, &mentions, &mut broken).into(),
+                        linkify(kb, id, &t, span, near, &mut broken).into(),
                     ));
                 } else {
                     out.push(Event::Text(t));
@@ -589,8 +778,15 @@ fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '-' || c == '_'
 }
 
+/// The mentions on the lines `span` (inclusive), from mentions sorted by line.
+fn mentions_on(mentions: &[Mention], span: (u32, u32)) -> &[Mention] {
+    let start = mentions.partition_point(|m| m.line < span.0);
+    let end = mentions.partition_point(|m| m.line <= span.1);
+    &mentions[start..end.max(start)]
+}
+
 /// Turn bare URLs (GitHub does; pulldown-cmark does not) and pattern mentions in a text run
-/// into links. `lines` are the source lines the run spans.
+/// into links. `lines` are the source lines the run spans; `mentions` are the ones on them.
 #[allow(clippy::too_many_arguments)]
 fn linkify(
     kb: &KnowledgeBase,
@@ -614,15 +810,20 @@ fn linkify(
         }
         found.push((start, end, shown));
     }
-    for mention in mentions
-        .iter()
-        .filter(|m| m.line >= lines.0 && m.line <= lines.1)
-    {
+    // URLs win over mentions inside them; `urls` is sorted and without overlaps.
+    let urls: Vec<(usize, usize)> = found.iter().map(|(s, e, _)| (*s, *e)).collect();
+    let in_url = |at: usize, end: usize| {
+        let i = urls.partition_point(|&(_, e)| e <= at);
+        urls.get(i).is_some_and(|&(s, _)| s < end)
+    };
+    // Each distinct mention once: the same pattern named many times on a line is one search.
+    let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+    for mention in mentions.iter().filter(|m| seen.insert(m.raw.as_str())) {
         for (at, _) in text.match_indices(mention.raw.as_str()) {
             let end = at + mention.raw.len();
             let bounded = !text[..at].chars().next_back().is_some_and(is_word)
                 && !text[end..].chars().next().is_some_and(is_word);
-            if !bounded || found.iter().any(|(s, e, _)| at < *e && end > *s) {
+            if !bounded || in_url(at, end) {
                 continue;
             }
             let shown = match mention.target {
@@ -677,13 +878,66 @@ fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
                 .unwrap_or("");
             let decoded = raw.replace("&amp;", "&");
             let shown = show_link(kb, from, &decoded, LinkType::Inline);
-            format!("{}\"{}\"", &c[1], escape(&shown.href))
+            // An image that is not there stays unresolved (the browser shows its alt text):
+            // a search page is no image.
+            let is_src = c[1].trim_start().to_ascii_lowercase().starts_with("src");
+            let href = if is_src && shown.class == class::MISSING {
+                &decoded
+            } else {
+                &shown.href
+            };
+            format!("{}\"{}\"", &c[1], escape(href))
         })
         .into_owned()
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn link_titles_are_kept() {
+        // issue 15 row 14: markdown link titles were dropped.
+        let r = render(
+            "# t\n\n[a](https://example.com/x \"Example site\") \
+             [b](../../netstack/docs/ops/backup/backup-cron-pattern.md 'The pattern') \
+             [c](nope.md \"Gone\") <a href=\"https://example.com/\" title=\"raw\">d</a>\n",
+        );
+        assert!(r.html.contains("title=\"Example site\""), "{}", r.html);
+        assert!(r.html.contains("title=\"The pattern\""), "{}", r.html);
+        assert!(r.html.contains("title=\"Gone (Broken link:"), "{}", r.html);
+        assert!(r.html.contains("title=\"raw\""), "{}", r.html);
+        assert!(markdown_to_html("[a](https://x.org/ \"T\")").contains("title=\"T\""));
+    }
+
+    #[test]
+    fn a_raw_image_that_is_not_there_is_not_a_search_link() {
+        // issue 15 row 14: `<img src=x>` became `<img src="/search?q=x">`.
+        let r = render("# i\n\n<img src=x alt=\"a diagram\"> and <img src=\"rack.svg\">\n");
+        assert!(!r.html.contains("/search"), "{}", r.html);
+        assert!(r.html.contains("src=\"x\""), "{}", r.html);
+        assert!(
+            r.html.contains("src=\"/sites/wf/docs/rack.svg\""),
+            "{}",
+            r.html
+        );
+        // A raw link to a missing doc still offers the search.
+        let r = render("# i\n\n<a href=\"nope.md\">n</a>\n");
+        assert!(r.html.contains("href=\"/search?q=nope\""), "{}", r.html);
+    }
+
+    #[test]
+    fn prose_html_pairs_backtick_runs_like_markdown() {
+        // issue 15 row 14: a fence in a fix became an empty `<code>`.
+        let h = super::prose_html("```markdown", false);
+        assert_eq!(h, "```markdown");
+        assert!(!super::prose_html("a ``` b ``` c", false).contains("<code></code>"));
+        assert_eq!(
+            super::prose_html("``a ` b`` and `c`", false),
+            "<code>a ` b</code> and <code>c</code>"
+        );
+        assert_eq!(super::prose_html("`` ` ``", false), "<code>`</code>");
+        assert_eq!(super::prose_html("x ```` y", false), "x ```` y");
+    }
+
     #[test]
     fn prose_html_escapes_and_marks_code_and_links() {
         assert_eq!(
@@ -723,6 +977,110 @@ mod tests {
         let (_d, kb) = kb_with(site_doc);
         let id = kb.find("wf", "docs/backup.md").unwrap();
         render_doc(&kb, id)
+    }
+
+    /// Render a hostile doc, with a generous time budget (the old renderer took minutes).
+    fn render_within_budget(doc: &str) -> Rendered {
+        let (_d, kb) = kb_with(doc);
+        let id = kb.find("wf", "docs/backup.md").unwrap();
+        let started = std::time::Instant::now();
+        let r = render_doc(&kb, id);
+        let took = started.elapsed();
+        assert!(took.as_secs() < 5, "rendering took {took:?}");
+        r
+    }
+
+    #[test]
+    fn deep_block_quotes_render_in_linear_time() {
+        // issue 15 row 4: 100 KB of `>` did not finish in 60 s.
+        let r = render_within_budget(&format!("# q\n\n{}x\n", ">".repeat(100_000)));
+        let quotes = r.html.matches("<blockquote>").count();
+        assert_eq!(
+            quotes,
+            crate::limits::MAX_MARKDOWN_NESTING,
+            "{}",
+            &r.html[..200]
+        );
+        assert_eq!(quotes, r.html.matches("</blockquote>").count());
+        assert!(
+            r.html.contains("<p>x</p>"),
+            "{}",
+            &r.html[r.html.len() - 400..]
+        );
+    }
+
+    #[test]
+    fn deep_lists_and_emphasis_render_in_linear_time() {
+        // 30k nested list items took 26 s.
+        let r = render_within_budget(&format!("# l\n\n{}x\n", "- ".repeat(30_000)));
+        assert_eq!(
+            r.html.matches("<ul>").count(),
+            crate::limits::MAX_MARKDOWN_NESTING / 2
+        );
+        assert_eq!(
+            r.html.matches("<ul>").count(),
+            r.html.matches("</ul>").count()
+        );
+        assert!(r.html.contains('x'));
+        let r = render_within_budget(&format!("# l\n\n{}x\n", "> 1. ".repeat(15_000)));
+        assert!(r.html.matches("<ol>").count() <= crate::limits::MAX_MARKDOWN_NESTING);
+        let stars = "*".repeat(30_000);
+        let r = render_within_budget(&format!("# e\n\n{stars}x{stars}\n"));
+        assert!(r.html.matches("<em>").count() + r.html.matches("<strong>").count() <= 64);
+        assert!(r.html.contains('x'));
+    }
+
+    #[test]
+    fn deep_raw_html_is_shown_as_text_past_the_bound() {
+        let r = render_within_budget(&format!(
+            "# h\n\n<details><summary>ok</summary>kept</details>\n\ntext {}x\n",
+            "<span>".repeat(2_000)
+        ));
+        assert!(
+            r.html
+                .contains("<details><summary>ok</summary>kept</details>"),
+            "{}",
+            &r.html[..300]
+        );
+        assert!(r.html.contains("&lt;span&gt;"));
+        assert!(r.html.matches("<span>").count() <= crate::limits::MAX_RAW_HTML_NESTING);
+        let r = render_within_budget(&format!("# h\n\n{}\n", "<div>".repeat(2_000)));
+        assert!(r.html.contains("&lt;div&gt;"));
+    }
+
+    #[test]
+    fn many_pattern_mentions_render_in_linear_time() {
+        // Every text run used to scan every mention of the doc: 200k short lines after 4k
+        // mentions was 800 million comparisons.
+        let line = "Runs per netstack backup-cron-pattern and backup-cron-pattern again.\n";
+        let doc = format!("# m\n\n{}\n{}", line.repeat(2_000), "x\n".repeat(200_000));
+        let (_d, kb) = kb_with(&doc);
+        let id = kb.find("wf", "docs/backup.md").unwrap();
+        let started = std::time::Instant::now();
+        let r = render_doc(&kb, id);
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        assert_eq!(
+            r.html
+                .matches("href=\"/docs/ops/backup/backup-cron-pattern/\"")
+                .count(),
+            4_000
+        );
+    }
+
+    #[test]
+    fn ordinary_nesting_is_untouched() {
+        let md = "# n\n\n> quote\n> > inner\n\n- a\n  - b\n    - c *em **strong***\n\n<div><b>raw</b></div>\n";
+        let r = render(md);
+        let plain = markdown_to_html(md);
+        assert!(
+            r.html
+                .contains("<ul>\n<li>b\n<ul>\n<li>c <em>em <strong>strong</strong></em></li>"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("<blockquote>").count(), 2);
+        assert!(r.html.contains("<div><b>raw</b></div>"), "{}", r.html);
+        assert!(plain.contains("<div><b>raw</b></div>"), "{plain}");
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn declared(fm: Option<&FrontMatter>) -> Vec<ValueSpec> {
     let Some(v) = fm.and_then(|f| f.data.get("values")) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
+    let mut out = Specs::default();
     match v {
         Value::Array(items) => {
             for item in items {
@@ -100,13 +100,20 @@ pub fn declared(fm: Option<&FrontMatter>) -> Vec<ValueSpec> {
         }
         _ => {}
     }
-    out
+    out.specs
 }
 
-fn push_spec(out: &mut Vec<ValueSpec>, name: &str, description: Option<String>) {
+/// Declared values in order, and their keys (first one wins), so many values stay linear.
+#[derive(Default)]
+struct Specs {
+    specs: Vec<ValueSpec>,
+    keys: rustc_hash::FxHashSet<String>,
+}
+
+fn push_spec(out: &mut Specs, name: &str, description: Option<String>) {
     let key = normalize_key(name);
-    if !key.is_empty() && !out.iter().any(|s| s.key == key) {
-        out.push(ValueSpec {
+    if !key.is_empty() && out.keys.insert(key.clone()) {
+        out.specs.push(ValueSpec {
             key,
             name: name.trim().to_string(),
             description: description.filter(|d| !d.is_empty()),
@@ -145,9 +152,11 @@ pub fn supplied<'a>(
     section_heading: impl Fn(usize) -> Option<&'a str>,
 ) -> Vec<SiteValue> {
     let mut out: Vec<SiteValue> = Vec::new();
-    let push = |out: &mut Vec<SiteValue>, name: &str, value: String, line: u32, source| {
+    // Keys already supplied (first one wins), so a doc with many values stays linear.
+    let mut seen: rustc_hash::FxHashSet<String> = Default::default();
+    let mut push = |out: &mut Vec<SiteValue>, name: &str, value: String, line: u32, source| {
         let key = normalize_key(name);
-        if key.is_empty() || value.is_empty() || out.iter().any(|v| v.key == key) {
+        if key.is_empty() || value.is_empty() || !seen.insert(key.clone()) {
             return;
         }
         out.push(SiteValue {

@@ -37,11 +37,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::Router;
-use axum::http::{HeaderValue, Request, header};
+use axum::http::{HeaderValue, Request, StatusCode, header};
 use axum::routing::get;
 use docengine::KnowledgeBase;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use state::AppState;
@@ -114,6 +115,121 @@ pub struct ServeOptions {
     pub open: bool,
     /// The KB folder.
     pub dir: PathBuf,
+    /// What one client may cost the server.
+    pub limits: ClientLimits,
+}
+
+/// The bounds on every client (defaults in `docengine::limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientLimits {
+    /// A request head must arrive within this; also the idle time of a keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// Answering one request (its response head) may take this long.
+    pub request_timeout: Duration,
+    /// Connections served at once (further ones wait in the listen backlog).
+    pub max_connections: usize,
+}
+
+impl Default for ClientLimits {
+    fn default() -> Self {
+        use docengine::limits::*;
+        ClientLimits {
+            header_read_timeout: Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECS),
+            request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+/// Raise the soft open-file limit to the hard one and return how many connections fit
+/// below it (keeping `RESERVED_FDS` for files, the index and the watcher).
+fn connection_cap(wanted: usize) -> usize {
+    let reserve = docengine::limits::RESERVED_FDS;
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+            if lim.rlim_cur < lim.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                // SAFETY: as above.
+                if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+                    lim.rlim_cur = lim.rlim_max;
+                }
+            }
+            let fds = usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX);
+            let fit = fds.saturating_sub(reserve).max(16);
+            if wanted > fit {
+                tracing::warn!(
+                    "serving at most {fit} connections at once, not {wanted}: the open-file limit is {fds}"
+                );
+            }
+            return wanted.min(fit).max(1);
+        }
+    }
+    wanted.max(1)
+}
+
+/// Accept connections until `shutdown` fires: HTTP/1.1 with a header-read timeout (which
+/// also closes idle keep-alive connections) and at most `max_connections` at once. Then
+/// stop accepting and give open connections a moment to finish.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    limits: ClientLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let cap = connection_cap(limits.max_connections);
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(cap));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            p = permits.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before accept: wait a
+                    // moment rather than spin.
+                    tracing::debug!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let conn =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection closed: {e}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
 }
 
 /// Serve a loaded KB until Ctrl-C or SIGTERM.
@@ -166,16 +282,17 @@ async fn run(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
         tracing::warn!("could not open a browser: {e}");
     }
 
-    let app = router(state.clone());
+    let app = router(state.clone()).layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        opts.limits.request_timeout,
+    ));
     let shutdown_state = state.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            shutdown_state.begin_shutdown();
-        })
-        .await
-        .context("serving HTTP")?;
+    accept_loop(listener, app, opts.limits, async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shutdown_state.begin_shutdown();
+    })
+    .await;
     if let Some(w) = watcher {
         let _ = tokio::time::timeout(Duration::from_secs(2), w).await;
     }

@@ -20,23 +20,26 @@ pub mod filters {
         Ok(Safe(docengine::render::prose_html(&s.to_string(), true)))
     }
 
+    /// A block of a fix to paste: a named keyboard-focusable region, since it may scroll.
+    const FIX_BLOCK: &str = "<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>";
+
     /// A lint fix (short markdown): paragraphs of text with `ticks`, and paragraphs that are
     /// a table or indented code (what to paste into the doc) kept as they are, in a `<pre>`.
     pub fn fix<T: Display>(s: T, v: &dyn askama::Values) -> askama::Result<Safe<String>> {
         let text = s.to_string();
         let mut out = String::with_capacity(text.len() + 32);
-        for (i, para) in text
-            .split("\n\n")
-            .filter(|p| !p.trim().is_empty())
-            .enumerate()
-        {
+        for (i, para) in fix_paragraphs(&text).into_iter().enumerate() {
+            if let Some(code) = fenced(para) {
+                out.push_str(FIX_BLOCK);
+                out.push_str(&docengine::render::escape(code));
+                out.push_str("</code></pre>");
+                continue;
+            }
             let verbatim = para
                 .lines()
                 .all(|l| l.trim_start().starts_with('|') || l.starts_with("    "));
             if verbatim {
-                out.push_str(
-                    "<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>",
-                );
+                out.push_str(FIX_BLOCK);
                 out.push_str(&docengine::render::escape(para.trim_matches('\n')));
                 out.push_str("</code></pre>");
             } else {
@@ -53,8 +56,79 @@ pub mod filters {
         Ok(Safe(out))
     }
 
+    /// A fix's paragraphs: split at blank lines, except inside a ```` ``` ```` fence, which
+    /// stays one paragraph (blank lines and all).
+    fn fix_paragraphs(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start: Option<usize> = None;
+        let mut in_fence = false;
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let trimmed = line.trim();
+            let fence = trimmed.starts_with("```") || trimmed.starts_with("~~~");
+            if fence && !in_fence {
+                if let Some(s) = start.take() {
+                    out.push(&text[s..offset]);
+                }
+                start = Some(offset);
+                in_fence = true;
+            } else if fence {
+                in_fence = false;
+                out.push(&text[start.take().unwrap_or(offset)..offset + line.len()]);
+            } else if trimmed.is_empty() && !in_fence {
+                if let Some(s) = start.take() {
+                    out.push(&text[s..offset]);
+                }
+            } else if start.is_none() {
+                start = Some(offset);
+            }
+            offset += line.len();
+        }
+        if let Some(s) = start {
+            out.push(&text[s..]);
+        }
+        out.into_iter().filter(|p| !p.trim().is_empty()).collect()
+    }
+
+    /// The code inside a fenced paragraph (```` ```lang ```` … ```` ``` ````).
+    fn fenced(para: &str) -> Option<&str> {
+        let para = para.trim_matches('\n');
+        let first = para.lines().next()?.trim();
+        if !(first.starts_with("```") || first.starts_with("~~~")) {
+            return None;
+        }
+        let body = para.split_once('\n').map(|(_, b)| b).unwrap_or("");
+        let body = body.trim_end();
+        let body = body
+            .strip_suffix("```")
+            .or_else(|| body.strip_suffix("~~~"))
+            .unwrap_or(body);
+        Some(body.trim_end_matches('\n'))
+    }
+
     #[cfg(test)]
     mod tests {
+        #[test]
+        fn a_fenced_fix_is_a_code_block() {
+            // issue 15 row 14: the missing-contract fix showed its fence as an empty `<code>`.
+            let f = |s: &str| super::fix(s, &()).unwrap().0;
+            let fix = docengine::lint::Rule::MissingContract.info().fix;
+            let html = f(fix);
+            assert!(!html.contains("<code></code>"), "{html}");
+            assert!(
+                html.contains("<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link</code></pre>"),
+                "{html}"
+            );
+            assert!(
+                html.starts_with("Add <code>.wip-contract.md</code>"),
+                "{html}"
+            );
+            assert_eq!(
+                f("a\n\n```\nx <y>\n```\n\nb"),
+                "a<pre class=\"fix-block\" tabindex=\"0\" role=\"region\" aria-label=\"Text to paste\"><code>x &lt;y&gt;</code></pre><br>b"
+            );
+        }
+
         #[test]
         fn a_fix_keeps_its_table_as_a_block_and_escapes_everything() {
             let f = |s: &str| super::fix(s, &()).unwrap().0;
