@@ -7,5 +7,6 @@ mod lint_quality;
 mod recommend_cli;
 mod search_cli;
 mod search_quality;
+mod util;
 mod web_browser;
 mod web_server;

@@ -6,7 +6,6 @@
 //! Without a local Chromium these tests skip with a message; with `CI=true` they fail
 //! instead (`.ci/run` installs `chromium` and `chromium-driver`).
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,28 +13,14 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-// ---- environment ----------------------------------------------------------------------
+use crate::util::copy_dir;
 
-fn which(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for n in names {
-            let p = dir.join(n);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
+// ---- environment ----------------------------------------------------------------------
 
 /// Chromium and chromedriver, or `None` to skip (never on CI).
 fn browser() -> Option<(PathBuf, PathBuf)> {
-    let chrome = std::env::var_os("CHROME")
-        .map(PathBuf::from)
-        .or_else(|| which(&["chromium", "chromium-browser", "google-chrome", "chrome"]));
-    let Some(chrome) = chrome else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
+    let Some(chrome) = crate::util::chromium() else {
+        if crate::util::on_ci() {
             panic!(
                 "CI=true but no chromium found: install `chromium chromium-driver` (see .ci/run)"
             );
@@ -46,15 +31,12 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
         );
         return None;
     };
-    let driver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .or_else(|| which(&["chromedriver"]))
-        .unwrap_or_else(|| {
-            panic!(
-                "chromium is at {} but chromedriver is missing: apt-get install -y chromium-driver",
-                chrome.display()
-            )
-        });
+    let driver = crate::util::chromedriver().unwrap_or_else(|| {
+        panic!(
+            "chromium is at {} but chromedriver is missing: apt-get install -y chromium-driver",
+            chrome.display()
+        )
+    });
     Some((chrome, driver))
 }
 
@@ -102,45 +84,6 @@ impl Drop for Guard {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            if e.file_name() == ".netstack" {
-                continue;
-            }
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
-
-/// `netstack serve` on a copy of the bundled KB; returns the guard, the base URL and the
-/// KB folder.
-fn start_server(dir: &Path) -> (Guard, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_netstack"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--kb"])
-        .arg(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("netstack runs");
-    let stdout = child.stdout.take().unwrap();
-    let guard = Guard(child);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .trim_end_matches('/')
-        .to_string();
-    (guard, url)
 }
 
 /// The server builds its search index in the background: wait (bounded) until it answers.
@@ -246,7 +189,7 @@ async fn wait_for_text(c: &Client, needle: &str, limit: Duration) -> bool {
 }
 
 struct Session {
-    _server: Guard,
+    _server: crate::util::Server,
     _driver: Guard,
     _tmp: tempfile::TempDir,
     kb: PathBuf,
@@ -258,8 +201,9 @@ async fn session(size: (u32, u32)) -> Option<Session> {
     let (chrome, driver) = browser()?;
     let tmp = tempfile::tempdir().unwrap();
     let kb = tmp.path().join("kb");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
-    let (server, base) = start_server(&kb);
+    copy_dir(&crate::util::bundled(), &kb);
+    let server = crate::util::serve(&kb);
+    let base = server.base.clone();
     wait_for_search_index(&base);
     let (driver_guard, driver_url) = start_driver(&driver);
     let client = connect(&chrome, &driver_url, &tmp.path().join("profile"), size).await;
