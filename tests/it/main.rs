@@ -4,6 +4,7 @@
 mod check_cli;
 mod lint_cli;
 mod lint_quality;
+mod output;
 mod recommend_cli;
 mod search_cli;
 mod search_quality;
