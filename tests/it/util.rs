@@ -123,6 +123,16 @@ pub fn on_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
+/// Report that the running test did not run its checks: one `SKIPPED <test>: <why>` line
+/// written straight to stderr, past libtest's output capture, so `cargo test` shows it
+/// even for a passing test (an `eprintln!` would be swallowed).
+pub fn skip(why: &str) {
+    use std::io::Write as _;
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
 /// Chromium (`$CHROME` or on `PATH`).
 pub fn chromium() -> Option<PathBuf> {
     std::env::var_os("CHROME")

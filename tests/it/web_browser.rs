@@ -3,8 +3,9 @@
 //! search, and live reload of an edited file. Screenshots land in
 //! `target/tmp/web-screenshots/`.
 //!
-//! Without a local Chromium these tests skip with a message; with `CI=true` they fail
-//! instead (`.ci/run` installs `chromium` and `chromium-driver`).
+//! Without a local Chromium these tests pass after printing a `SKIPPED <test>: …` line to the
+//! terminal (not captured, so `cargo test` shows it); with `CI=true` they fail instead
+//! (`.ci/run` installs `chromium` and `chromium-driver`).
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -25,9 +26,9 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
                 "CI=true but no chromium found: install `chromium chromium-driver` (see .ci/run)"
             );
         }
-        eprintln!(
-            "SKIPPED: no chromium on PATH (apt-get install -y chromium chromium-driver); \
-             the browser tests did not run"
+        crate::util::skip(
+            "chromium not found on PATH or in $CHROME (apt-get install -y chromium \
+             chromium-driver; set CI=true to make this a failure)",
         );
         return None;
     };
