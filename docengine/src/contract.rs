@@ -652,26 +652,9 @@ fn address_problem(method: Method, address: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::{Contents, Origin};
 
     fn contract(text: &str) -> Result<Contract, ContractError> {
-        let abs = std::path::PathBuf::from("/kb/cf/.wip-contract.md");
-        let (doc, _) = Doc::build(
-            Origin {
-                repo: "cf",
-                site: Some("cf"),
-                rel: ".wip-contract.md",
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text: text.into(),
-                hash: 0,
-                bytes: 0,
-                truncated: false,
-            },
-        );
-        parse(&doc)
+        parse(&crate::testkit::doc(Some("cf"), ".wip-contract.md", text))
     }
 
     #[test]

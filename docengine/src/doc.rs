@@ -1276,23 +1276,7 @@ mod build_tests {
     use super::*;
 
     fn build(site: Option<&str>, rel: &str, text: &str) -> Doc {
-        let abs = std::path::PathBuf::from("/kb").join(rel);
-        Doc::build(
-            Origin {
-                repo: site.unwrap_or("netstack"),
-                site,
-                rel,
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text: text.into(),
-                hash: 0,
-                bytes: text.len() as u64,
-                truncated: false,
-            },
-        )
-        .0
+        crate::testkit::doc(site, rel, text)
     }
 
     #[test]

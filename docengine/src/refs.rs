@@ -378,7 +378,6 @@ pub fn dedup(refs: &mut Vec<Reference>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::{Contents, Origin};
     use std::path::PathBuf;
 
     fn ctx_parts() -> (Publication, PathBuf, HashSet<String>) {
@@ -394,23 +393,7 @@ mod tests {
     }
 
     fn site_doc(text: &str) -> Doc {
-        let abs = PathBuf::from("/kb/cf/docs/backup.md");
-        Doc::build(
-            Origin {
-                repo: "cf",
-                site: Some("cf"),
-                rel: "docs/backup.md",
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text: text.into(),
-                hash: 0,
-                bytes: 0,
-                truncated: false,
-            },
-        )
-        .0
+        crate::testkit::doc(Some("cf"), "docs/backup.md", text)
     }
 
     #[test]
@@ -474,7 +457,6 @@ mod tests {
 #[cfg(test)]
 mod name_tests {
     use super::*;
-    use crate::doc::{Contents, Origin};
     use std::path::PathBuf;
 
     #[test]
@@ -484,23 +466,10 @@ mod name_tests {
         let root = PathBuf::from("/kb/patterns");
         let ids = HashSet::new();
         let ctx = RefContext::new(&p, &root, &ids);
-        let abs = PathBuf::from("/kb/cf/docs/a.md");
-        let (doc, _) = Doc::build(
-            Origin {
-                repo: "cf",
-                site: Some("cf"),
-                rel: "docs/a.md",
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text:
-                    "# A\n\nRuns per netstack backup-cron-pattern and per patterns dns-pattern.\n"
-                        .into(),
-                hash: 0,
-                bytes: 0,
-                truncated: false,
-            },
+        let doc = crate::testkit::doc(
+            Some("cf"),
+            "docs/a.md",
+            "# A\n\nRuns per netstack backup-cron-pattern and per patterns dns-pattern.\n",
         );
         let ids: Vec<String> = extract(&doc, &ctx).into_iter().map(|c| c.raw).collect();
         assert_eq!(ids, vec!["backup-cron-pattern", "dns-pattern"]);

@@ -415,15 +415,10 @@ mod tests {
 mod line_tests {
     #[test]
     fn front_matter_values_point_at_their_key_line() {
-        let abs = std::path::PathBuf::from("/kb/cf/docs/b.md");
-        let (doc, _) = crate::doc::Doc::build(
-            crate::doc::Origin { repo: "cf", site: Some("cf"), rel: "docs/b.md", abs: &abs, docs_dir: "docs" },
-            crate::doc::Contents {
-                text: "---\nfollows: [x-pattern]\nvalues:\n  backup_target: nas01\n  \"schedule\": \"02:00\"\n---\n# B\n".into(),
-                hash: 0,
-                bytes: 0,
-                truncated: false,
-            },
+        let doc = crate::testkit::doc(
+            Some("cf"),
+            "docs/b.md",
+            "---\nfollows: [x-pattern]\nvalues:\n  backup_target: nas01\n  \"schedule\": \"02:00\"\n---\n# B\n",
         );
         let lines: Vec<(&str, u32)> = doc
             .values

@@ -173,26 +173,9 @@ pub fn entries(f: &Fields, doc: &Doc, cx: Context<'_>) -> Vec<TantivyDocument> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::{Contents, Origin};
 
     fn doc(rel: &str, text: &str) -> Doc {
-        let abs = std::path::PathBuf::from("/kb/netstack").join(rel);
-        Doc::build(
-            Origin {
-                repo: "netstack",
-                site: None,
-                rel,
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text: text.into(),
-                hash: 1,
-                bytes: text.len() as u64,
-                truncated: false,
-            },
-        )
-        .0
+        crate::testkit::doc(None, rel, text)
     }
 
     #[test]

@@ -176,26 +176,9 @@ pub fn parse(doc: &Doc) -> (Suppressions, Vec<Finding>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doc::{Contents, Origin};
 
     fn doc(text: &str) -> Doc {
-        let abs = std::path::PathBuf::from("/kb/cf/docs/a.md");
-        Doc::build(
-            Origin {
-                repo: "cf",
-                site: Some("cf"),
-                rel: "docs/a.md",
-                abs: &abs,
-                docs_dir: "docs",
-            },
-            Contents {
-                text: text.into(),
-                hash: 0,
-                bytes: 0,
-                truncated: false,
-            },
-        )
-        .0
+        crate::testkit::doc(Some("cf"), "docs/a.md", text)
     }
 
     #[test]

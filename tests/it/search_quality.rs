@@ -2,7 +2,7 @@
 //! (`tests/search-queries.toml`, phrased the way admins ask) must find the expected doc in
 //! the top 3 for at least 90% of the queries.
 
-#[path = "quality/mod.rs"]
+#[path = "../quality/mod.rs"]
 mod quality;
 
 use docengine::SearchIndex;

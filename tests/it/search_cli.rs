@@ -59,9 +59,7 @@ title = "Westford workshop"
     }
 
     fn write(&self, rel: &str, text: &str) {
-        let p = self.root().join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
+        crate::util::write(self.root(), rel, text);
     }
 
     fn index_dir(&self) -> PathBuf {
@@ -69,12 +67,12 @@ title = "Westford workshop"
     }
 
     fn search(&self) -> Command {
-        let mut c = Command::cargo_bin("netstack").unwrap();
-        c.arg("--kb")
+        // Colour is decided by the binary (off when piped): not forced off here.
+        let mut c = crate::util::netstack();
+        c.env_remove("NO_COLOR")
+            .arg("--kb")
             .arg(self.root())
-            .arg("search")
-            .env_remove("NETSTACK_KB")
-            .env_remove("RUST_LOG");
+            .arg("search");
         c
     }
 }

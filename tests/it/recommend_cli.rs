@@ -6,28 +6,21 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::util::{copy_dir, write};
+
 fn content() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
+    crate::util::bundled()
 }
 
 /// 2025-10-14 09:30:00 UTC
 const T0: i64 = 1_760_434_200;
 
 fn netstack(kb: &Path) -> Command {
-    let mut c = Command::cargo_bin("netstack").unwrap();
-    c.env_remove("NETSTACK_KB")
-        .env_remove("NETSTACK_FAILPOINT")
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", T0.to_string())
+    let mut c = crate::util::netstack();
+    c.env("SOURCE_DATE_EPOCH", T0.to_string())
         .arg("--kb")
         .arg(kb);
     c
-}
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
 }
 
 /// A KB: a pattern repo with one pattern and a site `hq` with the given contract line.
@@ -45,7 +38,7 @@ fn kb_with_contract(root: &Path, contract_line: &str) {
     write(
         root,
         "hq/.wip-contract.md",
-        &format!(
+        format!(
             "# HQ contract\n\n## Contact Method\n\n- {contract_line}\n- **Admin actions:** Email to boss@example.org\n"
         ),
     );
@@ -480,18 +473,6 @@ fn a_killed_run_leaves_the_ledger_readable() {
     let ledger: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.path().join("ledger.json")).unwrap()).unwrap();
     assert_eq!(ledger["recommendations"][0]["times_seen"], 2);
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
-    }
 }
 
 fn contents(dir: &Path) -> Vec<(String, Vec<u8>)> {

@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 #[derive(Debug, serde::Deserialize)]
@@ -92,9 +91,7 @@ fn duplicate_content_precision_and_recall_on_the_labelled_set() {
         expected.len()
     );
 
-    let out = Command::cargo_bin("netstack")
-        .unwrap()
-        .env_remove("NETSTACK_KB")
+    let out = crate::util::netstack()
         .arg("--kb")
         .arg(&dir)
         .args(["lint", "--format", "json"])

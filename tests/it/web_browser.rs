@@ -14,47 +14,30 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-// ---- environment ----------------------------------------------------------------------
+use crate::util::copy_dir;
 
-fn which(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for n in names {
-            let p = dir.join(n);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
+// ---- environment ----------------------------------------------------------------------
 
 /// Chromium and chromedriver, or `None` to skip (never on CI).
 fn browser() -> Option<(PathBuf, PathBuf)> {
-    let chrome = std::env::var_os("CHROME")
-        .map(PathBuf::from)
-        .or_else(|| which(&["chromium", "chromium-browser", "google-chrome", "chrome"]));
-    let Some(chrome) = chrome else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
+    let Some(chrome) = crate::util::chromium() else {
+        if crate::util::on_ci() {
             panic!(
                 "CI=true but no chromium found: install `chromium chromium-driver` (see .ci/run)"
             );
         }
-        eprintln!(
-            "SKIPPED: no chromium on PATH (apt-get install -y chromium chromium-driver); \
-             the browser tests did not run"
+        crate::util::skip(
+            "chromium not found on PATH or in $CHROME (apt-get install -y chromium \
+             chromium-driver; set CI=true to make this a failure)",
         );
         return None;
     };
-    let driver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .or_else(|| which(&["chromedriver"]))
-        .unwrap_or_else(|| {
-            panic!(
-                "chromium is at {} but chromedriver is missing: apt-get install -y chromium-driver",
-                chrome.display()
-            )
-        });
+    let driver = crate::util::chromedriver().unwrap_or_else(|| {
+        panic!(
+            "chromium is at {} but chromedriver is missing: apt-get install -y chromium-driver",
+            chrome.display()
+        )
+    });
     Some((chrome, driver))
 }
 
@@ -101,22 +84,6 @@ impl Drop for Guard {
         }
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            if e.file_name() == ".netstack" {
-                continue;
-            }
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).unwrap();
-        }
     }
 }
 

@@ -3,24 +3,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn netstack() -> Command {
-    let mut c = Command::cargo_bin("netstack").unwrap();
-    c.env_remove("NETSTACK_KB").env("NO_COLOR", "1");
-    c
-}
-
-fn bundled() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("content")
-}
-
-fn write(root: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, bytes).unwrap();
-}
+use crate::util::{bundled, netstack, write};
 
 fn check_json(kb: &Path) -> Value {
     let out = netstack()

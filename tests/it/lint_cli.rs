@@ -2,39 +2,11 @@
 //! deliberate problems it must report, and little else), ad-hoc CI checkouts, output formats
 //! (SARIF validated against the official 2.1.0 schema), baselines, suppression, exit codes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn netstack() -> Command {
-    let mut c = Command::cargo_bin("netstack").unwrap();
-    c.env_remove("NETSTACK_KB")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env("NO_COLOR", "1");
-    c
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-/// A private copy of the bundled KB.
-fn bundled_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let kb = dir.path().join("kb");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
-    (dir, kb)
-}
+use crate::util::{bundled_copy, copy_dir, netstack};
 
 fn lint_json(kb: &Path, args: &[&str]) -> (i32, Vec<Value>, String) {
     let out = netstack()

@@ -1,0 +1,13 @@
+//! The one integration-test binary: end-to-end tests of the real `netstack` binary, one
+//! module per area (ripgrep's and mdBook's layout), so the program is linked once.
+
+mod check_cli;
+mod lint_cli;
+mod lint_quality;
+mod output;
+mod recommend_cli;
+mod search_cli;
+mod search_quality;
+mod util;
+mod web_browser;
+mod web_server;
