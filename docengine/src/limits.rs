@@ -13,6 +13,11 @@ pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 // ---- parsing (front matter, markdown, contracts) -------------------------------------------
 
+/// The most path segments a branch or tag name in a forge URL may span
+/// (`…/blob/team/a/docs/x.md`): each possible split is one candidate path as long as the URL,
+/// so without a bound one long link costs quadratic time and memory (found by fuzzing).
+pub const MAX_BRANCH_SEGMENTS: usize = 16;
+
 // ---- rendering (doc → HTML) ----------------------------------------------------------------
 
 // ---- search (queries, offsets, limits) -----------------------------------------------------

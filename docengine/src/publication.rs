@@ -16,7 +16,8 @@ pub enum UrlTarget {
         anchor: Option<String>,
     },
     /// A forge URL (`blob`/`tree`/…): candidate repo paths, one per possible branch split,
-    /// shortest branch name first.
+    /// shortest branch name first (branch names of up to
+    /// [`MAX_BRANCH_SEGMENTS`](crate::limits::MAX_BRANCH_SEGMENTS) segments).
     Forge {
         candidates: Vec<String>,
         anchor: Option<String>,
@@ -311,8 +312,10 @@ impl Publication {
         if !configured && after.is_empty() {
             return None;
         }
+        // One candidate per possible branch name length, bounded: each candidate is as long
+        // as the URL, so without a bound a long URL costs quadratic time and memory.
         let mut candidates = Vec::new();
-        for k in 1..=after.len() {
+        for k in 1..=after.len().min(crate::limits::MAX_BRANCH_SEGMENTS) {
             let p = after[k..].join("/");
             candidates.push(p);
         }
@@ -626,6 +629,29 @@ mod tests {
             p.classify("https://github.com/other/netstack/issues/3"),
             None
         );
+    }
+
+    /// Found by fuzzing: a forge URL with thousands of path segments gave one candidate path
+    /// (as long as the URL) per segment, so resolving one 26 KB link took 27 s and 600 MB.
+    #[test]
+    fn forge_url_candidates_are_bounded() {
+        let p = publ();
+        let url = format!(
+            "https://github.com/example-fed/netstack/edit/master/{}docs/a.md",
+            "x/edit/master/".repeat(2000)
+        );
+        let Some(UrlTarget::Forge { candidates, .. }) = p.classify(&url) else {
+            panic!()
+        };
+        assert_eq!(candidates.len(), crate::limits::MAX_BRANCH_SEGMENTS);
+        assert!(candidates[0].ends_with("/docs/a.md"));
+        // A branch name of several segments still resolves.
+        let Some(UrlTarget::Forge { candidates, .. }) = p.classify(
+            "https://github.com/example-fed/netstack/blob/team/a/b/c/docs/wan/w-pattern.md",
+        ) else {
+            panic!()
+        };
+        assert!(candidates.contains(&"docs/wan/w-pattern.md".to_string()));
     }
 
     #[test]
