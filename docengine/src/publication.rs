@@ -349,7 +349,9 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = &s[i + 1..i + 3];
+            // Bytes, not a `str` slice: a `%` may be followed by a multi-byte character
+            // (found by fuzzing: slicing there panicked).
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
             if let Ok(b) = u8::from_str_radix(hex, 16) {
                 out.push(b);
                 i += 3;
@@ -629,6 +631,12 @@ mod tests {
             p.classify("https://github.com/other/netstack/issues/3"),
             None
         );
+    }
+
+    #[test]
+    fn percent_before_a_multibyte_character() {
+        assert_eq!(percent_decode("a%é"), "a%é");
+        assert_eq!(percent_decode("%🙂%41"), "%🙂A");
     }
 
     /// Found by fuzzing: a forge URL with thousands of path segments gave one candidate path
