@@ -221,6 +221,39 @@ pub struct Doc {
     pub bytes: u64,
     /// The file was larger than the limit and only its head was loaded.
     pub truncated: bool,
+    /// Every anchor a link may name, collected on the first [`Doc::has_anchor`], so a doc
+    /// with thousands of links to its own sections is scanned once, not once per link
+    /// (found by fuzzing: rendering such a doc was quadratic).
+    anchors: std::sync::OnceLock<Anchors>,
+}
+
+/// The anchors of a doc, for [`Doc::has_anchor`].
+#[derive(Debug, Clone, Default)]
+struct Anchors {
+    /// Heading anchors, ASCII-lowercased (they match case-insensitively).
+    headings: std::collections::HashSet<String>,
+    /// Every value of `id="…"` and `name="…"` in the source (they match exactly).
+    html: std::collections::HashSet<String>,
+}
+
+impl Anchors {
+    fn of(doc: &Doc) -> Anchors {
+        let headings = doc
+            .headings
+            .iter()
+            .map(|h| h.anchor.to_ascii_lowercase())
+            .collect();
+        let mut html = std::collections::HashSet::new();
+        for attr in ["id=\"", "name=\""] {
+            for (at, _) in doc.source.match_indices(attr) {
+                let value = &doc.source[at + attr.len()..];
+                if let Some(end) = value.find('"') {
+                    html.insert(value[..end].to_string());
+                }
+            }
+        }
+        Anchors { headings, html }
+    }
 }
 
 impl Doc {
@@ -253,14 +286,12 @@ impl Doc {
             .unwrap_or(0)
     }
 
-    /// Does the doc have a heading with this anchor (case-insensitive)?
+    /// Does the doc have a heading with this anchor (case-insensitive), or an HTML element
+    /// with this `id="…"` or `name="…"`? Constant time after the first call.
     pub fn has_anchor(&self, anchor: &str) -> bool {
         let a = anchor.trim_start_matches('#');
-        self.headings
-            .iter()
-            .any(|h| h.anchor.eq_ignore_ascii_case(a))
-            || self.source.contains(&format!("id=\"{a}\""))
-            || self.source.contains(&format!("name=\"{a}\""))
+        let anchors = self.anchors.get_or_init(|| Anchors::of(self));
+        anchors.headings.contains(&a.to_ascii_lowercase()) || anchors.html.contains(a)
     }
 
     /// Source lines `start..=end` (1-based, clamped).
@@ -1266,6 +1297,7 @@ impl Doc {
             hash: contents.hash,
             bytes: contents.bytes,
             truncated: contents.truncated,
+            anchors: std::sync::OnceLock::new(),
         };
         (doc, fm_error)
     }
@@ -1300,6 +1332,50 @@ mod build_tests {
         assert_eq!(key7.line, 10);
         let p = build(None, "docs/ops/x-pattern.md", &src);
         assert_eq!(p.declared_values.len(), n);
+    }
+
+    #[test]
+    fn anchors_of_headings_and_html() {
+        let d = build(
+            Some("cf"),
+            "docs/a.md",
+            "# Backup Cron\n\n## Steps\n\n## Steps\n\n<a name=\"old-name\"></a>\n<div id=\"Exact\"></div>\n<p data-id=\"\">\n",
+        );
+        for yes in [
+            "backup-cron",
+            "#steps",
+            "STEPS-1",
+            "Backup-Cron",
+            "old-name",
+            "Exact",
+            "",
+        ] {
+            assert!(d.has_anchor(yes), "{yes:?}");
+        }
+        // HTML ids match exactly; an anchor never spans a quote.
+        for no in ["steps-2", "exact", "old", "old-name\" x=\"", "nope"] {
+            assert!(!d.has_anchor(no), "{no:?}");
+        }
+    }
+
+    /// Found by fuzzing: every link to a section rescanned the whole doc, so rendering (and
+    /// linting) a doc of many `[x](#a)` links took time quadratic in its size.
+    #[test]
+    fn anchor_lookups_do_not_rescan_the_doc() {
+        let src = format!("## Top\n\n{}\n", "text ".repeat(200_000));
+        let d = build(Some("cf"), "docs/big.md", &src);
+        let start = std::time::Instant::now();
+        for i in 0..100_000 {
+            assert_eq!(
+                d.has_anchor(if i % 2 == 0 { "top" } else { "nope" }),
+                i % 2 == 0
+            );
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "100k anchor lookups in a 1 MB doc took {:?}",
+            start.elapsed()
+        );
     }
 
     #[test]

@@ -790,6 +790,9 @@ impl KnowledgeBase {
     /// The repo whose root holds this absolute path (the innermost one when checkouts are
     /// nested). Walks up the path's ancestors, so the cost does not grow with the number of
     /// repos.
+    ///
+    /// Only ancestors no deeper than the deepest root are looked up: hashing every ancestor
+    /// of a path of thousands of segments (a link in a doc) would cost quadratic time.
     pub fn repo_containing(&self, abs: &Path) -> Option<usize> {
         let roots = self.roots.get_or_init(|| {
             let mut m = HashMap::new();
@@ -798,7 +801,13 @@ impl KnowledgeBase {
             }
             m
         });
-        abs.ancestors().find_map(|a| roots.get(a).copied())
+        let deepest = roots.keys().map(|r| r.components().count()).max()?;
+        // Rebuilt from its components (no `.`, no `//`), each ancestor is one component up.
+        let abs: PathBuf = abs.components().collect();
+        let too_deep = abs.components().count().saturating_sub(deepest);
+        abs.ancestors()
+            .skip(too_deep)
+            .find_map(|a| roots.get(a).copied())
     }
 
     /// Where a link written in a doc leads.
@@ -1304,6 +1313,38 @@ mod refresh_tests {
             assert_eq!(title(&next), "Renamed");
             assert_eq!(observable(&next), observable(&kb.refresh().unwrap()));
         }
+    }
+
+    /// Found by fuzzing: finding the repo of a linked path hashed every ancestor of the path,
+    /// so one link of thousands of segments took quadratic time to resolve (and to render).
+    #[test]
+    fn deep_link_paths_resolve_in_linear_time() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(r, "netstack.toml", ONE_SITE);
+        write(r, "netstack/docs/lan/README.md", "# LAN\n");
+        write(r, "cf/docs/x.md", "# X\n");
+        write(r, "cf/docs/y.md", "# Y\n");
+        let kb = KnowledgeBase::load(Config::load(r).unwrap()).unwrap();
+        let x = kb.find("cf", "docs/x.md").unwrap();
+        let y = kb.find("cf", "docs/y.md").unwrap();
+        let start = std::time::Instant::now();
+        let deep = format!("{}y.md", "a/".repeat(100_000));
+        assert!(matches!(
+            kb.resolve_link(x, &deep),
+            LinkTarget::Missing { .. }
+        ));
+        let back = format!("./{}y.md", "a/../".repeat(50_000));
+        assert!(matches!(kb.resolve_link(x, &back), LinkTarget::Doc { id, .. } if id == y));
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        // Paths not in normal form still find their repo.
+        let cf = kb.repo_containing(&r.join("cf/./docs//x.md")).unwrap();
+        assert_eq!(kb.repos[cf].root, kb.repos[kb.repo_index(kb.doc(x))].root);
+        assert_eq!(kb.repo_containing(std::path::Path::new("/")), None);
     }
 
     #[test]

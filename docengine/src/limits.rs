@@ -27,6 +27,11 @@ pub const MAX_YAML_ALIAS_NODES: u64 = 10_000;
 /// as [`MAX_YAML_ALIAS_NODES`] against one long string repeated by many aliases).
 pub const MAX_YAML_ALIAS_BYTES: u64 = 1024 * 1024;
 
+/// The most path segments a branch or tag name in a forge URL may span
+/// (`…/blob/team/a/docs/x.md`): each possible split is one candidate path as long as the URL,
+/// so without a bound one long link costs quadratic time and memory (found by fuzzing).
+pub const MAX_BRANCH_SEGMENTS: usize = 16;
+
 // ---- rendering (doc → HTML) ----------------------------------------------------------------
 
 /// Markdown containers (block quotes, lists, list items, emphasis and other inline spans,

@@ -17,7 +17,8 @@ pub enum UrlTarget {
         anchor: Option<String>,
     },
     /// A forge URL (`blob`/`tree`/…): candidate repo paths, one per possible branch split,
-    /// shortest branch name first.
+    /// shortest branch name first (branch names of up to
+    /// [`MAX_BRANCH_SEGMENTS`](crate::limits::MAX_BRANCH_SEGMENTS) segments).
     Forge {
         candidates: Vec<String>,
         anchor: Option<String>,
@@ -318,8 +319,10 @@ impl Publication {
         if !configured && after.is_empty() {
             return None;
         }
+        // One candidate per possible branch name length, bounded: each candidate is as long
+        // as the URL, so without a bound a long URL costs quadratic time and memory.
         let mut candidates = Vec::new();
-        for k in 1..=after.len() {
+        for k in 1..=after.len().min(crate::limits::MAX_BRANCH_SEGMENTS) {
             let p = after[k..].join("/");
             candidates.push(p);
         }
@@ -353,7 +356,9 @@ pub fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = &s[i + 1..i + 3];
+            // Bytes, not a `str` slice: a `%` may be followed by a multi-byte character
+            // (found by fuzzing: slicing there panicked).
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
             if let Ok(b) = u8::from_str_radix(hex, 16) {
                 out.push(b);
                 i += 3;
@@ -645,6 +650,35 @@ mod tests {
             p.classify("https://github.com/other/netstack/issues/3"),
             None
         );
+    }
+
+    #[test]
+    fn percent_before_a_multibyte_character() {
+        assert_eq!(percent_decode("a%é"), "a%é");
+        assert_eq!(percent_decode("%🙂%41"), "%🙂A");
+    }
+
+    /// Found by fuzzing: a forge URL with thousands of path segments gave one candidate path
+    /// (as long as the URL) per segment, so resolving one 26 KB link took 27 s and 600 MB.
+    #[test]
+    fn forge_url_candidates_are_bounded() {
+        let p = publ();
+        let url = format!(
+            "https://github.com/example-fed/netstack/edit/master/{}docs/a.md",
+            "x/edit/master/".repeat(2000)
+        );
+        let Some(UrlTarget::Forge { candidates, .. }) = p.classify(&url) else {
+            panic!()
+        };
+        assert_eq!(candidates.len(), crate::limits::MAX_BRANCH_SEGMENTS);
+        assert!(candidates[0].ends_with("/docs/a.md"));
+        // A branch name of several segments still resolves.
+        let Some(UrlTarget::Forge { candidates, .. }) = p.classify(
+            "https://github.com/example-fed/netstack/blob/team/a/b/c/docs/wan/w-pattern.md",
+        ) else {
+            panic!()
+        };
+        assert!(candidates.contains(&"docs/wan/w-pattern.md".to_string()));
     }
 
     #[test]
