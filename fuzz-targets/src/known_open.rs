@@ -17,13 +17,7 @@ pub struct KnownOpen {
 }
 
 /// Known open failures. Delete each entry once its fix is merged.
-pub const KNOWN_OPEN: &[KnownOpen] = &[
-    KnownOpen {
-        targets: &[Target::Query],
-        reason: "found by cargo-fuzz, not yet fixed: `copy` + U+FFFD x40 + `is not a` + U+FFFD x8 + `ent backup` makes tantivy panic (`target (566) should be greater than or equal to doc (582)`), caught and reported as a damaged index; for h-search",
-        matches: replacement_chars,
-    },
-];
+pub const KNOWN_OPEN: &[KnownOpen] = &[];
 
 /// Why `data` is skipped for `target`, if it is a known open failure.
 pub fn known_open(target: Target, data: &[u8]) -> Option<&'static str> {
@@ -32,9 +26,3 @@ pub fn known_open(target: Target, data: &[u8]) -> Option<&'static str> {
         .find(|k| k.targets.contains(&target) && (k.matches)(data))
         .map(|k| k.reason)
 }
-
-/// A query holding U+FFFD (what invalid UTF-8 decodes to).
-fn replacement_chars(data: &[u8]) -> bool {
-    String::from_utf8_lossy(data).contains('\u{fffd}')
-}
-

@@ -638,3 +638,23 @@ fn an_index_path_that_cannot_be_created_is_searched_in_memory_with_a_notice() {
         .assert()
         .success();
 }
+
+/// Found by fuzzing the query parser: this query made tantivy's phrase scorer trip a debug
+/// assertion, which the index guard took for a damaged index (a full rebuild, then an error).
+/// It is an ordinary query: it answers, and the index is left alone.
+#[test]
+fn a_query_that_tripped_a_tantivy_assertion_answers_without_a_rebuild() {
+    let kb = Kb::new();
+    kb.search().arg("backup").assert().success();
+    let query = format!(
+        "copy{}is not a{}ent backup",
+        "\u{fffd}".repeat(40),
+        "\u{fffd}".repeat(8)
+    );
+    let out = kb.search().arg(&query).assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        !stderr.contains("damaged") && !stderr.contains("rebuil"),
+        "{stderr}"
+    );
+}
