@@ -124,10 +124,6 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .add_tag_attributes("img", ["title", "loading"])
         .add_tag_attributes("details", ["open"])
         .add_generic_attributes(["class"])
-        // Code blocks scroll sideways: keyboard users reach them as named regions.
-        .set_tag_attribute_value("pre", "tabindex", "0")
-        .set_tag_attribute_value("pre", "role", "region")
-        .set_tag_attribute_value("pre", "aria-label", "Code")
         .strip_comments(true)
         .link_rel(Some("noopener noreferrer"))
         .attribute_filter(|element, attribute, value| {
@@ -155,9 +151,18 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// Sanitize HTML from an untrusted source (doc HTML after rendering).
+/// Sanitize HTML from an untrusted source (doc HTML after rendering). Code blocks scroll
+/// sideways, so every `<pre>` becomes a named keyboard region. The attributes are written
+/// here, after ammonia (which keeps no `pre` attribute of a doc's own but `class`), in a fixed
+/// order: ammonia's own attribute setting iterates a hash map, so pages would differ from one
+/// process to the next. In sanitized HTML `<pre` only ever starts a tag (text is escaped).
 pub fn sanitize(html: &str) -> String {
-    CLEANER.clean(html).to_string()
+    const PRE: &str = "<pre tabindex=\"0\" role=\"region\" aria-label=\"Code\"";
+    CLEANER
+        .clean(html)
+        .to_string()
+        .replace("<pre ", &format!("{PRE} "))
+        .replace("<pre>", &format!("{PRE}>"))
 }
 
 /// Short prose (a message, a fix, a note) as HTML: escaped, `code spans` as `<code>` (a run
@@ -955,6 +960,20 @@ mod tests {
     }
 
     use super::*;
+
+    /// Code blocks are named keyboard regions with their attributes in one fixed order (ammonia's
+    /// own attribute setting followed hash-map order, so pages differed between processes), and
+    /// a doc's own `pre` attributes never pose as a control.
+    #[test]
+    fn code_blocks_are_regions_in_a_fixed_order() {
+        let want = "<pre tabindex=\"0\" role=\"region\" aria-label=\"Code\"><code>a</code></pre>";
+        for _ in 0..3 {
+            assert_eq!(sanitize("<pre><code>a</code></pre>"), want);
+        }
+        let own = sanitize("<pre tabindex=\"5\" role=\"button\"><code>a</code></pre>");
+        assert_eq!(own, want);
+        assert_eq!(sanitize("&lt;pre&gt; text"), "&lt;pre&gt; text");
+    }
 
     fn kb_with(site_doc: &str) -> (tempfile::TempDir, KnowledgeBase) {
         let files: &[(&str, &str)] = &[
