@@ -4,13 +4,15 @@
 //! Unknown keys are errors that name the key and its line: a typo must never silently
 //! switch a setting off.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::problem::Severity;
+use crate::error::{Error, Result, toml_message};
+use crate::front_matter::line_of;
+pub use crate::lint::settings::{LintConfig, RuleLevel};
+use crate::paths::{absolute, canonical, display_relative, normalize};
 use crate::publication::Publication;
 
 /// The file name of a KB's config.
@@ -56,94 +58,6 @@ pub struct SiteConfig {
     pub title: Option<String>,
     /// Line of the `[[sites]]` entry in `netstack.toml`, for messages.
     pub line: Option<usize>,
-}
-
-/// `[lint]`: how strict lint is. Defaults live with the rules in the lint module; `None`
-/// means "use the rule's default".
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
-pub struct LintConfig {
-    /// Lowest severity that makes `netstack lint` exit 1.
-    pub fail_on: Option<Severity>,
-    /// Similarity (0..1) above which a copied block is reported.
-    pub similarity_threshold: Option<f64>,
-    /// Blocks with fewer words than this are never reported as duplicates.
-    pub min_block_words: Option<usize>,
-    /// Numbered steps / shell blocks that make a doc a procedure (`unlinked-procedure`).
-    pub procedure_min_steps: Option<usize>,
-    /// Per-rule level: `error`, `warning`, `info` or `off`.
-    #[serde(default)]
-    pub rules: BTreeMap<String, RuleLevel>,
-    /// Glob patterns (relative to a site repo root) of files lint skips.
-    #[serde(default)]
-    pub exclude: Vec<String>,
-}
-
-impl LintConfig {
-    /// Read lint settings from a TOML file: its `[lint]` table (so a `netstack.toml` works),
-    /// or, without one, the file's top-level keys. Unknown keys and rule ids are errors that
-    /// name the file.
-    pub fn load_file(path: &Path) -> Result<LintConfig> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let table: toml::Table = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| line_of(&text, s.start));
-            Error::config(path, line, toml_message(&e))
-        })?;
-        let lint = match table.get("lint") {
-            Some(toml::Value::Table(t)) => t.clone(),
-            Some(_) => return Err(Error::config(path, None, "`lint` must be a table")),
-            None => table,
-        };
-        let cfg: LintConfig = toml::Value::Table(lint)
-            .try_into()
-            .map_err(|e: toml::de::Error| Error::config(path, None, toml_message(&e)))?;
-        for id in cfg.rules.keys() {
-            if crate::lint::Rule::from_id(id).is_none() {
-                return Err(Error::config(
-                    path,
-                    lint_rule_line(&text, id),
-                    format!(
-                        "[lint.rules] {}; remove or correct that key",
-                        crate::lint::rule::unknown_rule_message(id)
-                    ),
-                ));
-            }
-        }
-        if let Some(t) = cfg.similarity_threshold
-            && !(0.0..=1.0).contains(&t)
-        {
-            return Err(Error::config(
-                path,
-                None,
-                format!("similarity_threshold = {t} is out of range: use a number between 0 and 1"),
-            ));
-        }
-        crate::lint::Settings::from_config(&cfg)
-            .map_err(|e| Error::config(path, None, e.to_string()))?;
-        Ok(cfg)
-    }
-}
-
-/// A rule's configured level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleLevel {
-    Error,
-    Warning,
-    Info,
-    Off,
-}
-
-impl RuleLevel {
-    /// The severity this level reports at, or `None` when the rule is off.
-    pub fn severity(self) -> Option<Severity> {
-        match self {
-            RuleLevel::Error => Some(Severity::Error),
-            RuleLevel::Warning => Some(Severity::Warning),
-            RuleLevel::Info => Some(Severity::Info),
-            RuleLevel::Off => None,
-        }
-    }
 }
 
 /// `[index]`: where the search index lives.
@@ -443,33 +357,7 @@ impl Config {
         let load = LoadConfig {
             max_file_bytes: raw.load.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES),
         };
-        if let Some(t) = raw.lint.similarity_threshold
-            && !(0.0..=1.0).contains(&t)
-        {
-            return Err(Error::config(
-                file,
-                None,
-                format!(
-                    "[lint] similarity_threshold = {t} is out of range: use a number between 0 and 1 (default 0.4)"
-                ),
-            ));
-        }
-
-        for id in raw.lint.rules.keys() {
-            if crate::lint::Rule::from_id(id).is_none() {
-                return Err(Error::config(
-                    file,
-                    lint_rule_line(text, id),
-                    format!(
-                        "[lint.rules] {}; remove or correct that key",
-                        crate::lint::rule::unknown_rule_message(id)
-                    ),
-                ));
-            }
-        }
-        if let Err(e) = crate::lint::Settings::from_config(&raw.lint) {
-            return Err(Error::config(file, None, e.to_string()));
-        }
+        raw.lint.check(file, text)?;
 
         Ok(Config {
             file: Some(file.to_path_buf()),
@@ -638,15 +526,6 @@ impl Config {
     }
 }
 
-/// `path` relative to `root` when inside it (with `/` separators), else as given.
-pub fn display_relative(root: &Path, path: &Path) -> String {
-    match path.strip_prefix(root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().replace('\\', "/"),
-        Ok(_) => ".".into(),
-        Err(_) => path.display().to_string(),
-    }
-}
-
 fn valid_site_name(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -664,50 +543,6 @@ fn check_url(raw: &str, file: &Path, line: Option<usize>, what: &str) -> Result<
             format!("`{raw}` in {what} is not an http(s) URL: write it like https://netstack.org/"),
         )),
     }
-}
-
-fn toml_message(e: &toml::de::Error) -> String {
-    let msg = e.message().trim().to_string();
-    if msg.starts_with("unknown field") {
-        format!("{msg}; remove or correct that key (see `netstack init` for a commented example)")
-    } else {
-        msg
-    }
-}
-
-/// The line of a key of `[lint.rules]` (or of `rules = { … }` under `[lint]`), if found.
-fn lint_rule_line(text: &str, key: &str) -> Option<usize> {
-    let mut in_rules = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_rules = t.trim_start_matches('[').trim_end_matches(']').trim() == "lint.rules";
-            continue;
-        }
-        let quoted = format!("\"{key}\"");
-        let names_key = |s: &str| {
-            let s = s.trim_start();
-            (s.starts_with(key) && s[key.len()..].trim_start().starts_with('='))
-                || (s.starts_with(&quoted) && s[quoted.len()..].trim_start().starts_with('='))
-        };
-        if in_rules && names_key(t) {
-            return Some(i + 1);
-        }
-        if t.starts_with("rules") && t.contains(key) {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
-/// 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 /// `base`, or `base-2`, `base-3`, … : the first name `taken` says is free. Every ad-hoc site
@@ -795,40 +630,6 @@ impl LineIndex {
     fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
     }
-}
-
-/// The path with symlinks resolved when it exists, else made absolute and normalized: two
-/// spellings of one folder compare equal.
-fn canonical(p: &Path) -> PathBuf {
-    p.canonicalize().unwrap_or_else(|_| normalize(&absolute(p)))
-}
-
-/// Make a path absolute against the current directory without touching the file system.
-pub fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        normalize(p)
-    } else {
-        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        normalize(&cwd.join(p))
-    }
-}
-
-/// Lexically remove `.` and `..` components.
-pub fn normalize(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

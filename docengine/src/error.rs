@@ -56,7 +56,7 @@ pub enum Error {
     /// A search query the engine refuses (a bound exceeded, an unknown kind or site, no
     /// searchable word), naming the parameter at fault.
     #[error(transparent)]
-    Query(#[from] crate::index::QueryError),
+    Query(#[from] QueryError),
 
     /// A site's contract names no usable contact for action recommendations (or there is no
     /// contract): `path` is the contract as shown to users, `message` says what to add.
@@ -91,6 +91,39 @@ impl Error {
             line,
             message: message.into(),
         }
+    }
+}
+
+/// A search the engine refuses, naming the parameter at fault (and its bound, for numbers),
+/// so the CLI can exit with a usage error and the HTTP API answer `400` with both.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct QueryError {
+    /// The parameter as the HTTP API names it: `q`, `limit`, `offset`, `page`, `kind`, `site`.
+    pub param: &'static str,
+    /// Its largest accepted value, when it is a number.
+    pub max: Option<usize>,
+    /// What is wrong and what to do, in a sentence.
+    pub message: String,
+}
+
+impl QueryError {
+    pub(crate) fn new(param: &'static str, max: Option<usize>, message: String) -> Self {
+        QueryError {
+            param,
+            max,
+            message,
+        }
+    }
+}
+
+/// A TOML parse error as a message: unknown keys get a hint on what to do.
+pub(crate) fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    if msg.starts_with("unknown field") {
+        format!("{msg}; remove or correct that key (see `netstack init` for a commented example)")
+    } else {
+        msg
     }
 }
 

@@ -276,7 +276,7 @@ fn parse_toml(content: &str) -> Result<Map<String, Value>, FrontMatterError> {
         Err(e) => {
             let line = e
                 .span()
-                .map(|s| crate::config::line_of(content, s.start) as u32 + 1)
+                .map(|s| line_of(content, s.start) as u32 + 1)
                 .unwrap_or(2);
             Err(FrontMatterError {
                 line,
@@ -326,6 +326,16 @@ fn yaml_to_json(y: yaml_rust2::Yaml) -> Value {
         }
         _ => Value::Null,
     }
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod index;
 pub mod kb;
 pub mod limits;
 pub mod lint;
+pub mod paths;
 pub mod problem;
 pub mod publication;
 pub mod recommend;

@@ -9,8 +9,8 @@ use std::path::Path;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::config::normalize;
 use crate::doc::{BlockKind, Doc, LinkKind};
+use crate::paths::normalize;
 use crate::publication::{Publication, UrlTarget, percent_decode};
 
 /// How a reference was written.

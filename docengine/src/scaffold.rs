@@ -3,8 +3,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{CONFIG_FILE, Config, absolute};
+use crate::config::{CONFIG_FILE, Config};
 use crate::error::{Error, Result};
+use crate::paths::absolute;
 use crate::publication;
 
 /// What `netstack init` was told.

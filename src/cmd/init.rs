@@ -42,7 +42,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<u8> {
     let cwd = std::env::current_dir().context("reading the current folder")?;
     let kb_dir = cwd.join(&args.dir);
     // Paths on the command line are relative to where the user is, not to --dir.
-    let from_kb = |p: &PathBuf| docengine::config::absolute(&cwd.join(p));
+    let from_kb = |p: &PathBuf| docengine::paths::absolute(&cwd.join(p));
     let out = init(&InitOptions {
         kb_dir: kb_dir.clone(),
         patterns: from_kb(&args.patterns),

@@ -251,7 +251,7 @@ fn kb_config(cli: &Cli, args: &Args) -> Result<Config> {
                         );
                     }
                     // Name a `.` checkout after its folder.
-                    let abs = docengine::config::absolute(&p);
+                    let abs = docengine::paths::absolute(&p);
                     sites.push((None, abs));
                 }
             }

@@ -2,6 +2,7 @@
 //! the filters, turned into a tantivy query: English stemming, weighted fields, prefix
 //! expansion of the last word, typo correction of words the index does not know.
 
+pub use crate::error::QueryError;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -39,29 +40,6 @@ pub struct SearchQuery {
 
 /// Default number of hits.
 pub const DEFAULT_LIMIT: usize = 10;
-
-/// A search the engine refuses, naming the parameter at fault (and its bound, for numbers),
-/// so the CLI can exit with a usage error and the HTTP API answer `400` with both.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct QueryError {
-    /// The parameter as the HTTP API names it: `q`, `limit`, `offset`, `page`, `kind`, `site`.
-    pub param: &'static str,
-    /// Its largest accepted value, when it is a number.
-    pub max: Option<usize>,
-    /// What is wrong and what to do, in a sentence.
-    pub message: String,
-}
-
-impl QueryError {
-    fn new(param: &'static str, max: Option<usize>, message: String) -> Self {
-        QueryError {
-            param,
-            max,
-            message,
-        }
-    }
-}
 
 /// Parse a count given as text (`limit`, `offset`, `page`): digits only, at most `max`. One
 /// function for the CLI and the HTTP API, so both accept and refuse the same values.

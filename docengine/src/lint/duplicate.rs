@@ -265,3 +265,13 @@ fn block_line(doc: &Doc, offset: u32, start: bool) -> u32 {
         None => doc.line_map.line_at(off),
     }
 }
+
+impl super::Settings {
+    /// The detector parameters for `duplicate-content`.
+    pub fn duplicate_params(&self) -> Params {
+        Params {
+            threshold: self.similarity_threshold,
+            min_words: self.min_block_words,
+        }
+    }
+}

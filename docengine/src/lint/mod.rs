@@ -20,6 +20,7 @@ pub mod fingerprint;
 pub mod render;
 pub mod rule;
 mod rules;
+pub mod settings;
 pub mod suppress;
 
 use std::collections::BTreeMap;
@@ -31,110 +32,14 @@ use serde::Serialize;
 pub use baseline::Baseline;
 pub use finding::{Columns, Finding, PatternRef};
 pub use rule::{Rule, RuleInfo, Scope};
+pub use settings::{
+    DEFAULT_MIN_BLOCK_WORDS, DEFAULT_PROCEDURE_MIN_STEPS, DEFAULT_SIMILARITY_THRESHOLD, LintConfig,
+    RuleLevel, Settings,
+};
 
-use crate::config::LintConfig;
 use crate::doc::DocKind;
-use crate::error::{Error, Result};
 use crate::kb::{DocId, KnowledgeBase};
 use crate::problem::Severity;
-
-/// Default of `[lint] similarity_threshold`.
-pub const DEFAULT_SIMILARITY_THRESHOLD: f64 = 0.4;
-/// Default of `[lint] min_block_words`.
-pub const DEFAULT_MIN_BLOCK_WORDS: usize = 30;
-/// Default of `[lint] procedure_min_steps`.
-pub const DEFAULT_PROCEDURE_MIN_STEPS: usize = 4;
-
-/// `[lint]` resolved: defaults filled in, rule levels checked, exclude globs compiled.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Lowest severity that fails the run.
-    pub fail_on: Severity,
-    pub similarity_threshold: f64,
-    pub min_block_words: usize,
-    pub procedure_min_steps: usize,
-    /// Configured level per rule; `None` = off. Rules not present use their default.
-    levels: BTreeMap<Rule, Option<Severity>>,
-    exclude: globset::GlobSet,
-    /// The exclude globs as written.
-    pub exclude_patterns: Vec<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings::from_config(&LintConfig::default()).expect("defaults are valid")
-    }
-}
-
-impl Settings {
-    /// Resolve a `[lint]` table. Unknown rule ids and bad globs are errors naming the key.
-    pub fn from_config(c: &LintConfig) -> Result<Settings> {
-        let mut levels = BTreeMap::new();
-        for (id, level) in &c.rules {
-            let rule = Rule::from_id(id).ok_or_else(|| {
-                Error::Invalid(format!("[lint.rules] {}", rule::unknown_rule_message(id)))
-            })?;
-            levels.insert(rule, level.severity());
-        }
-        let mut b = globset::GlobSetBuilder::new();
-        for g in &c.exclude {
-            let glob = globset::GlobBuilder::new(g.trim_start_matches("./"))
-                .literal_separator(false)
-                .build()
-                .map_err(|e| Error::Invalid(format!("[lint] exclude: `{g}` is not a glob: {e}")))?;
-            b.add(glob);
-            // `docs/old` also excludes everything below it.
-            if let Ok(glob) = globset::Glob::new(&format!(
-                "{}/**",
-                g.trim_start_matches("./").trim_end_matches('/')
-            )) {
-                b.add(glob);
-            }
-        }
-        let exclude = b
-            .build()
-            .map_err(|e| Error::Invalid(format!("[lint] exclude: {e}")))?;
-        Ok(Settings {
-            fail_on: c.fail_on.unwrap_or(Severity::Error),
-            similarity_threshold: c
-                .similarity_threshold
-                .unwrap_or(DEFAULT_SIMILARITY_THRESHOLD),
-            min_block_words: c.min_block_words.unwrap_or(DEFAULT_MIN_BLOCK_WORDS),
-            procedure_min_steps: c
-                .procedure_min_steps
-                .unwrap_or(DEFAULT_PROCEDURE_MIN_STEPS)
-                .max(1),
-            levels,
-            exclude,
-            exclude_patterns: c.exclude.clone(),
-        })
-    }
-
-    /// The severity a rule reports at, `None` when it is off.
-    pub fn severity(&self, rule: Rule) -> Option<Severity> {
-        match self.levels.get(&rule) {
-            Some(level) => *level,
-            None => Some(rule.default_severity()),
-        }
-    }
-
-    pub fn enabled(&self, rule: Rule) -> bool {
-        self.severity(rule).is_some()
-    }
-
-    /// Is this repo-relative path excluded?
-    pub fn excluded(&self, path: &str) -> bool {
-        !self.exclude.is_empty() && self.exclude.is_match(path)
-    }
-
-    /// The detector parameters for `duplicate-content`.
-    pub fn duplicate_params(&self) -> duplicate::Params {
-        duplicate::Params {
-            threshold: self.similarity_threshold,
-            min_words: self.min_block_words,
-        }
-    }
-}
 
 /// What to lint.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! The lint rules: a stable id, a default severity, which repos a rule looks at, and the
-//! explanation (what it catches, an example, the fix) shown by `netstack lint --explain`, in
-//! SARIF rule metadata and in `docs/lint.md`.
+//! The lint rules by name: a stable id and a default severity (all that settings and
+//! suppressions need), and the shape of a rule's explanation (`RuleInfo`: what it catches, an
+//! example, the fix), whose text lives beside each rule's check in `lint/rules/`.
 
 use serde::{Serialize, Serializer};
 
@@ -71,7 +71,18 @@ impl Rule {
 
     /// The stable id.
     pub fn id(self) -> &'static str {
-        self.info().id
+        match self {
+            Rule::DuplicateContent => "duplicate-content",
+            Rule::UnknownPattern => "unknown-pattern",
+            Rule::BrokenLink => "broken-link",
+            Rule::FrontMatter => "front-matter",
+            Rule::MissingContract => "missing-contract",
+            Rule::InvalidContract => "invalid-contract",
+            Rule::MissingValues => "missing-values",
+            Rule::UnlinkedProcedure => "unlinked-procedure",
+            Rule::SiteValuesInPattern => "site-values-in-pattern",
+            Rule::BadSuppression => "bad-suppression",
+        }
     }
 
     /// Look a rule up by id (case-insensitive; `_` accepted for `-`).
@@ -80,37 +91,25 @@ impl Rule {
         Rule::ALL.into_iter().find(|r| r.id() == id)
     }
 
+    /// The severity a rule reports at unless `[lint.rules]` says otherwise.
     pub fn default_severity(self) -> Severity {
-        self.info().default_severity
+        match self {
+            Rule::DuplicateContent
+            | Rule::UnknownPattern
+            | Rule::BrokenLink
+            | Rule::FrontMatter
+            | Rule::InvalidContract => Severity::Error,
+            Rule::MissingContract
+            | Rule::MissingValues
+            | Rule::UnlinkedProcedure
+            | Rule::BadSuppression => Severity::Warning,
+            Rule::SiteValuesInPattern => Severity::Info,
+        }
     }
 
     /// Position in [`Rule::ALL`] (SARIF `ruleIndex`).
     pub fn index(self) -> usize {
         Rule::ALL.iter().position(|&r| r == self).unwrap_or(0)
-    }
-
-    /// The full explanation as markdown: summary, description, example and fix.
-    pub fn explain(self) -> String {
-        let i = self.info();
-        format!(
-            "# {id}\n\nDefault severity: {sev}. Checks: {scope}.\n\n{summary}\n\n{desc}\n\n## Example\n\n{ex}\n\n## Fix\n\n{fix}\n\n## Turning it off\n\nIn `netstack.toml`: `[lint.rules]` `{id} = \"off\"` (or `error`, `warning`, `info`).\nFor one place: `<!-- netstack-disable-next-block {id} -->` before the block, or\n`<!-- netstack-disable {id} -->` … `<!-- netstack-enable {id} -->` around it.\n",
-            id = i.id,
-            sev = i.default_severity,
-            scope = match i.scope {
-                Scope::Sites => "site repos",
-                Scope::Patterns => "the pattern repo",
-                Scope::All => "site repos and the pattern repo",
-            },
-            summary = i.summary,
-            desc = i.description,
-            ex = i.example,
-            fix = i.fix,
-        )
-    }
-
-    /// The rule's metadata.
-    pub fn info(self) -> &'static RuleInfo {
-        info_of(self)
     }
 }
 
@@ -149,23 +148,6 @@ pub fn unknown_rule_message(id: &str) -> String {
     )
 }
 
-/// The rule's metadata, kept beside its check in `lint/rules/`.
-fn info_of(rule: Rule) -> &'static RuleInfo {
-    use super::rules::*;
-    match rule {
-        Rule::DuplicateContent => &duplicate_content::INFO,
-        Rule::UnknownPattern => &unknown_pattern::INFO,
-        Rule::BrokenLink => &broken_link::INFO,
-        Rule::FrontMatter => &front_matter::INFO,
-        Rule::MissingContract => &contract::MISSING_CONTRACT,
-        Rule::InvalidContract => &contract::INVALID_CONTRACT,
-        Rule::MissingValues => &missing_values::INFO,
-        Rule::UnlinkedProcedure => &unlinked_procedure::INFO,
-        Rule::SiteValuesInPattern => &site_values_in_pattern::INFO,
-        Rule::BadSuppression => &bad_suppression::INFO,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,6 +156,8 @@ mod tests {
     fn ids_round_trip_and_table_is_in_enum_order() {
         for (i, r) in Rule::ALL.iter().enumerate() {
             assert_eq!(r.info().rule, *r);
+            assert_eq!(r.info().id, r.id());
+            assert_eq!(r.info().default_severity, r.default_severity());
             assert_eq!(r.index(), i);
             assert_eq!(Rule::from_id(r.id()), Some(*r));
             assert!(r.explain().contains("## Fix"));

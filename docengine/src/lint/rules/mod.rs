@@ -20,16 +20,58 @@ pub(crate) use site_values_in_pattern::site_values_in_pattern;
 pub(crate) use unknown_pattern::references;
 pub(crate) use unlinked_procedure::unlinked_procedure;
 
+impl Rule {
+    /// The full explanation as markdown: summary, description, example and fix.
+    pub fn explain(self) -> String {
+        let i = self.info();
+        format!(
+            "# {id}\n\nDefault severity: {sev}. Checks: {scope}.\n\n{summary}\n\n{desc}\n\n## Example\n\n{ex}\n\n## Fix\n\n{fix}\n\n## Turning it off\n\nIn `netstack.toml`: `[lint.rules]` `{id} = \"off\"` (or `error`, `warning`, `info`).\nFor one place: `<!-- netstack-disable-next-block {id} -->` before the block, or\n`<!-- netstack-disable {id} -->` … `<!-- netstack-enable {id} -->` around it.\n",
+            id = i.id,
+            sev = i.default_severity,
+            scope = match i.scope {
+                Scope::Sites => "site repos",
+                Scope::Patterns => "the pattern repo",
+                Scope::All => "site repos and the pattern repo",
+            },
+            summary = i.summary,
+            desc = i.description,
+            ex = i.example,
+            fix = i.fix,
+        )
+    }
+
+    /// The rule's metadata.
+    pub fn info(self) -> &'static RuleInfo {
+        info_of(self)
+    }
+}
+
+/// The rule's metadata, kept beside its check in `lint/rules/`.
+fn info_of(rule: Rule) -> &'static RuleInfo {
+    match rule {
+        Rule::DuplicateContent => &duplicate_content::INFO,
+        Rule::UnknownPattern => &unknown_pattern::INFO,
+        Rule::BrokenLink => &broken_link::INFO,
+        Rule::FrontMatter => &front_matter::INFO,
+        Rule::MissingContract => &contract::MISSING_CONTRACT,
+        Rule::InvalidContract => &contract::INVALID_CONTRACT,
+        Rule::MissingValues => &missing_values::INFO,
+        Rule::UnlinkedProcedure => &unlinked_procedure::INFO,
+        Rule::SiteValuesInPattern => &site_values_in_pattern::INFO,
+        Rule::BadSuppression => &bad_suppression::INFO,
+    }
+}
+
 /// What the rule files use.
 mod prelude {
     pub(crate) use super::{new, pattern_ref, shown};
-    pub(crate) use crate::config::normalize;
     pub(crate) use crate::contract::ContractStatus;
     pub(crate) use crate::doc::{BlockKind, Doc, DocKind};
     pub(crate) use crate::kb::{DocId, KnowledgeBase, LinkTarget};
     pub(crate) use crate::lint::finding::{Finding, PatternRef};
     pub(crate) use crate::lint::rule::Rule;
     pub(crate) use crate::lint::rule::{RuleInfo, Scope};
+    pub(crate) use crate::paths::normalize;
     pub(crate) use crate::problem::Severity;
     pub(crate) use crate::refs::{RefForm, Reference};
     pub(crate) use crate::source::CONTRACT_FILE;
@@ -41,7 +83,7 @@ mod prelude {
 use crate::doc::Doc;
 use crate::kb::{DocId, KnowledgeBase};
 use crate::lint::finding::{Columns, Finding, PatternRef};
-use crate::lint::rule::Rule;
+use crate::lint::rule::{Rule, RuleInfo, Scope};
 
 pub(crate) fn new(
     rule: Rule,
