@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::doc::{ListItem, Table};
+use crate::doc::markdown::{ListItem, Table};
 use crate::front_matter::{FrontMatter, scalar_string};
 
 /// A value a pattern asks for.
@@ -385,7 +385,7 @@ mod tests {
     #[test]
     fn supplied_from_front_matter_table_and_bullets() {
         let src = "---\nvalues:\n  backup_target: nas01\n---\n# Backup\n\n## Site values\n\n| Key | Value |\n|---|---|\n| schedule | 02:00 |\n\n- retention days: 30\n\n## Other\n\n- not: a value\n";
-        let f = crate::doc::parse_source(src);
+        let f = crate::doc::markdown::parse_source(src);
         let fmv = f.front_matter.clone().unwrap().unwrap();
         let p = f.parsed;
         let heading = |i: usize| {

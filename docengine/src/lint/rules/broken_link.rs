@@ -2,7 +2,6 @@
 //! target does not have.
 
 use super::prelude::*;
-use super::unknown_pattern::is_unknown_pattern;
 
 /// What `broken-link` catches, why, an example and the fix (`netstack lint --explain`).
 pub(crate) const INFO: RuleInfo = RuleInfo {
@@ -22,20 +21,6 @@ not exist, or has no heading \"Guest VLAN\".",
     fix: "Correct the path or the anchor (anchors are the heading text in lowercase, spaces as \
 `-`, punctuation dropped), or restore the missing file.",
 };
-
-pub(super) fn anchor_fix(target: &Doc) -> String {
-    let anchors: Vec<String> = target
-        .headings
-        .iter()
-        .take(12)
-        .map(|h| format!("`#{}`", h.anchor))
-        .collect();
-    if anchors.is_empty() {
-        "The target has no headings: drop the `#…` part of the link.".into()
-    } else {
-        format!("Use one of the target's anchors: {}.", anchors.join(", "))
-    }
-}
 
 fn looks_templated(target: &str) -> bool {
     target.contains("{{")

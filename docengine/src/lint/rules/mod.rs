@@ -1,6 +1,6 @@
 //! The lint rules, one file each: the check that finds its findings and the explanation
 //! (`INFO`) shown by `netstack lint --explain`, in SARIF and in `docs/lint.md`. This file holds
-//! what every rule shares: making a finding from a doc and naming a pattern.
+//! the rule table (`Rule::info`, `Rule::explain`); what the rules share is in `prelude`.
 
 pub(crate) mod bad_suppression;
 pub(crate) mod broken_link;
@@ -8,6 +8,7 @@ pub(crate) mod contract;
 pub(crate) mod duplicate_content;
 pub(crate) mod front_matter;
 pub(crate) mod missing_values;
+mod prelude;
 pub(crate) mod site_values_in_pattern;
 pub(crate) mod unknown_pattern;
 pub(crate) mod unlinked_procedure;
@@ -19,6 +20,10 @@ pub(crate) use missing_values::missing_values;
 pub(crate) use site_values_in_pattern::site_values_in_pattern;
 pub(crate) use unknown_pattern::references;
 pub(crate) use unlinked_procedure::unlinked_procedure;
+
+pub(crate) use prelude::pattern_ref;
+
+use crate::lint::rule::{Rule, RuleInfo, Scope};
 
 impl Rule {
     /// The full explanation as markdown: summary, description, example and fix.
@@ -60,78 +65,4 @@ fn info_of(rule: Rule) -> &'static RuleInfo {
         Rule::SiteValuesInPattern => &site_values_in_pattern::INFO,
         Rule::BadSuppression => &bad_suppression::INFO,
     }
-}
-
-/// What the rule files use.
-mod prelude {
-    pub(crate) use super::{new, pattern_ref, shown};
-    pub(crate) use crate::contract::ContractStatus;
-    pub(crate) use crate::doc::{BlockKind, Doc, DocKind};
-    pub(crate) use crate::kb::{DocId, KnowledgeBase, LinkTarget};
-    pub(crate) use crate::lint::finding::{Finding, PatternRef};
-    pub(crate) use crate::lint::rule::Rule;
-    pub(crate) use crate::lint::rule::{RuleInfo, Scope};
-    pub(crate) use crate::paths::normalize;
-    pub(crate) use crate::problem::Severity;
-    pub(crate) use crate::refs::{RefForm, Reference};
-    pub(crate) use crate::source::CONTRACT_FILE;
-    pub(crate) use regex::Regex;
-    pub(crate) use std::collections::{BTreeMap, BTreeSet};
-    pub(crate) use std::path::{Path, PathBuf};
-}
-
-use crate::doc::Doc;
-use crate::kb::{DocId, KnowledgeBase};
-use crate::lint::finding::{Columns, Finding, PatternRef};
-use crate::lint::rule::{Rule, RuleInfo, Scope};
-
-pub(crate) fn new(
-    rule: Rule,
-    doc: &Doc,
-    line: u32,
-    end: u32,
-    msg: String,
-    fix: String,
-    key: String,
-) -> Finding {
-    let mut f = Finding::new(
-        rule,
-        doc.site.as_deref(),
-        &doc.repo,
-        &doc.path,
-        line,
-        end,
-        msg,
-        fix,
-        key,
-    );
-    f.abs_path = Some(doc.abs_path.clone());
-    // Findings about a link target or a pattern id point at it on the line.
-    if matches!(rule, Rule::BrokenLink | Rule::UnknownPattern) && line == end {
-        f.columns = doc
-            .source
-            .lines()
-            .nth(line.saturating_sub(1) as usize)
-            .and_then(|l| Columns::find(l, &f.key));
-    }
-    f
-}
-
-/// A reference to a pattern-repo doc.
-pub(crate) fn pattern_ref(kb: &KnowledgeBase, id: DocId) -> PatternRef {
-    let d = kb.doc(id);
-    let stem = d.path.rsplit('/').next().unwrap_or(&d.path);
-    let stem = stem.rsplit_once('.').map(|(s, _)| s).unwrap_or(stem);
-    PatternRef {
-        id: d.pattern_id.clone().unwrap_or_else(|| stem.to_string()),
-        path: d.path.clone(),
-        url: kb.published_url(d),
-        line: None,
-        end_line: None,
-    }
-}
-
-/// How to show a pattern to a reader: its published URL, else its path.
-pub(crate) fn shown(p: &PatternRef) -> String {
-    p.url.clone().unwrap_or_else(|| p.path.clone())
 }

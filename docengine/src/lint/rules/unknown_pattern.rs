@@ -1,7 +1,6 @@
 //! `unknown-pattern`: a reference to the pattern repo that names no pattern (and, for a
 //! resolved reference, an anchor the pattern does not have, reported as `broken-link`).
 
-use super::broken_link::anchor_fix;
 use super::prelude::*;
 
 /// What `unknown-pattern` catches, why, an example and the fix (`netstack lint --explain`).
@@ -22,11 +21,6 @@ pattern repo has no `uptime-probe-pattern` (did you mean `uptime-monitor-pattern
     fix: "Point the reference at the existing pattern the message suggests, or write the \
 pattern first (\"never solve a problem without a pattern doc\") and then link it.",
 };
-
-/// Is this missing reference reported as `unknown-pattern` (rather than `broken-link`)?
-pub(super) fn is_unknown_pattern(doc: &Doc, r: &Reference) -> bool {
-    r.is_missing() && !(doc.site.is_none() && r.form == RefForm::RelativePath)
-}
 
 pub(crate) fn references(kb: &KnowledgeBase, id: DocId) -> Vec<Finding> {
     let doc = kb.doc(id);
