@@ -229,7 +229,10 @@ fn edges(known: &BTreeMap<String, PathBuf>) -> BTreeMap<String, BTreeSet<String>
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (name, (found, rest)) in &parsed {
         let here: Vec<&str> = name.split("::").collect();
-        let mut paths: Vec<&str> = found.iter().map(|(_, p)| p.as_str()).collect();
+        // A re-export of a child's item (`pub use model::Doc` in a facade) is how the parent
+        // presents its children, not a use of them; a private `use` of a child is.
+        let is_child = |target: &str| target.starts_with(&format!("{name}::"));
+        let mut paths: Vec<(bool, &str)> = found.iter().map(|(p, s)| (*p, s.as_str())).collect();
         for (i, _) in rest
             .match_indices("crate::")
             .chain(rest.match_indices("super::"))
@@ -238,13 +241,14 @@ fn edges(known: &BTreeMap<String, PathBuf>) -> BTreeMap<String, BTreeSet<String>
                 .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
                 .next()
                 .unwrap_or("");
-            paths.push(path);
+            paths.push((false, path));
         }
         let targets = out.entry((*name).clone()).or_default();
-        for p in paths {
+        for (public, p) in paths {
             if let Some(abs) = absolute(p, &here, known)
                 && let Some(target) = resolve(&abs, known, &reexports)
                 && target != **name
+                && !(public && is_child(&target))
             {
                 targets.insert(target);
             }
@@ -433,4 +437,22 @@ fn the_checker_sees_a_cycle() {
             "crate::a"
         ]
     );
+}
+
+#[test]
+fn a_facade_reexport_is_not_a_use_but_a_private_use_of_a_child_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("facade/mod.rs", "mod model;\npub use model::Thing;\n");
+    write("facade/model.rs", "use super::super::leaf::L;\n");
+    write("leaf.rs", "pub struct L;\n");
+    write("tangled/mod.rs", "mod part;\nuse part::f;\npub struct T;\n");
+    write("tangled/part.rs", "use super::T;\npub fn f() {}\n");
+    let g = edges(&modules(dir.path()));
+    assert!(!g["facade"].contains("facade::model"), "{g:?}");
+    assert_eq!(cycles(&g), vec![vec!["tangled", "tangled::part"]]);
 }

@@ -2,6 +2,7 @@
 //! parallel (reusing unchanged files of the previous snapshot), resolving references and
 //! collecting load problems; full loads, [`KnowledgeBase::refresh`] and
 //! [`KnowledgeBase::refresh_changed`].
+//! One concern (building a snapshot), hence its length; a third of it is its tests.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,9 @@
 //! expansion of the last word, proximity of neighbouring words, typo correction of words the
 //! index does not know.
 
+use super::Correction;
+use super::words::{Part, SYNONYM_WEIGHT, synonyms};
+
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
@@ -16,8 +19,6 @@ use tantivy::{Searcher, Term};
 use tantivy_fst::Automaton;
 
 use crate::index::schema::{self, Fields};
-
-use super::*;
 
 /// A positive element of a compiled query, as stems.
 #[derive(Debug, Clone, PartialEq)]

@@ -81,23 +81,6 @@ pub fn parse_kind(text: &str) -> Result<DocKind, QueryError> {
     })
 }
 
-/// `text` for a message: at most 40 characters, control characters escaped.
-fn shown(text: &str) -> String {
-    let mut s: String = text.chars().take(40).collect();
-    if s.len() < text.len() {
-        s.push('…');
-    }
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
-}
-
 impl Default for SearchQuery {
     fn default() -> Self {
         SearchQuery {

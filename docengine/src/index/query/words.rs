@@ -7,8 +7,6 @@ use tantivy::tokenizer::TextAnalyzer;
 
 use crate::index::schema::{self};
 
-use super::*;
-
 /// Words that carry no meaning in a query ("how do I restore a backup", "users keep asking
 /// if the server is down"): pronouns, auxiliaries, quantifiers and the remains of
 /// contractions (`doesn't` → `doesn`). Sorted.
@@ -296,4 +294,21 @@ pub(crate) fn searchable(text: &str, parts: &[Part]) -> Result<(), QueryError> {
 
 pub(crate) fn is_stop(w: &str) -> bool {
     STOP_WORDS.binary_search(&w).is_ok()
+}
+
+/// `text` for a message: at most 40 characters, control characters escaped.
+pub(crate) fn shown(text: &str) -> String {
+    let mut s: String = text.chars().take(40).collect();
+    if s.len() < text.len() {
+        s.push('…');
+    }
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
