@@ -1,13 +1,15 @@
-//! The engine's modules layer (ARCHITECTURE.md, "Layers"): no `use crate::…` cycle among the
-//! files of `docengine/src`. This reads the sources, draws an edge from each file to every
-//! file it names through `crate::` or `super::` paths (test modules left out), and fails on
-//! any cycle, printing it.
+//! The modules of both crates layer (ARCHITECTURE.md, "Layers"): no `use crate::…` cycle among
+//! the files of `docengine/src` (crate root `lib.rs`) nor among those of the binary's `src/`
+//! (crate root `main.rs`). The checker reads a crate's sources, draws an edge from each file to
+//! every file it names through `crate::` or `super::` paths (test modules left out), and fails
+//! on any cycle, printing it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Module path (`lint::checks`) of every `.rs` file under `src`.
-fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
+/// Module path (`lint::checks`) of every `.rs` file under `src`, the crate root (`root`:
+/// `lib` or `main`) left out.
+fn modules(src: &Path, root: &str) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -25,7 +27,7 @@ fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
                     parts.pop();
                 }
                 let name = parts.join("::");
-                if name != "lib" {
+                if name != root {
                     out.insert(name, p);
                 }
             }
@@ -314,15 +316,17 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     s.out
 }
 
-#[test]
-#[ignore = "issue 13 item 1 is open: config, contract, doc, front_matter, kb, lint, refs and values still form one cycle; run with --ignored to list it"]
-fn docengine_modules_have_no_import_cycle() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let known = modules(&src);
-    assert!(known.contains_key("lint::rules"), "{known:?}");
+/// The import cycles among the modules of the crate whose sources are in `src`, each shown
+/// with the edges that close it; `must_have` is a module the walk has to find (a guard against
+/// checking an empty or wrong folder).
+fn cycles_in(src: &Path, root: &str, must_have: &str) -> Vec<String> {
+    let known = modules(src, root);
+    assert!(
+        known.contains_key(must_have),
+        "{must_have} not in {known:?}"
+    );
     let g = edges(&known);
-    let found = cycles(&g);
-    let shown: Vec<String> = found
+    cycles(&g)
         .iter()
         .map(|c| {
             let detail: Vec<String> = c
@@ -338,11 +342,30 @@ fn docengine_modules_have_no_import_cycle() {
                 .collect();
             format!("cycle:\n{}", detail.join("\n"))
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+#[ignore = "issue 13 item 1 is open: config, contract, doc, front_matter, kb, lint, refs and values still form one cycle; run with --ignored to list it"]
+fn docengine_modules_have_no_import_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let shown = cycles_in(&src, "lib", "lint::rules");
     assert!(
-        found.is_empty(),
+        shown.is_empty(),
         "docengine modules import each other in a cycle; move the shared part down a layer \
          (see ARCHITECTURE.md, Layers):\n{}",
+        shown.join("\n")
+    );
+}
+
+#[test]
+fn binary_modules_have_no_import_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    let shown = cycles_in(&src, "main", "web::pages::search");
+    assert!(
+        shown.is_empty(),
+        "the netstack binary's modules import each other in a cycle; move the shared part \
+         into a module both use (in src/web: the page frame `web::pages` or `web::pages::parts`):\n{}",
         shown.join("\n")
     );
 }
@@ -367,4 +390,49 @@ fn the_checker_sees_a_cycle() {
             "crate::a"
         ]
     );
+}
+
+/// The checker on a binary's layout (crate root `main.rs`, a folder module with `mod.rs`):
+/// the `web/pages` ↔ `web/search` cycle this crate once had is found, through `super::`
+/// from a `mod.rs`, `crate::` from a child, and a path in code rather than a `use`; with the
+/// search page moved under the page frame, none is.
+#[test]
+fn the_checker_reads_a_binary_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = src.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "main.rs",
+        "mod web;\nuse crate::web::serve;\nfn main() { serve(); }\n",
+    );
+    write(
+        "web/mod.rs",
+        "mod pages;\nmod search;\npub fn serve() { pages::home::home(); }\n",
+    );
+    write(
+        "web/pages/mod.rs",
+        "pub mod home;\npub fn missing() -> Vec<String> { super::search::hits() }\n",
+    );
+    write(
+        "web/pages/home.rs",
+        "use crate::web::pages::missing;\npub fn home() { missing(); }\n",
+    );
+    write(
+        "web/search.rs",
+        "use crate::web::pages::home;\npub fn hits() -> Vec<String> { vec![] }\n#[cfg(test)]\nmod tests {\n    use crate::web::pages;\n}\n",
+    );
+    let shown = cycles_in(src, "main", "web::pages::home");
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(
+        shown[0],
+        "cycle:\n  web::pages -> web::search\n  web::pages::home -> web::pages\n  \
+         web::search -> web::pages::home"
+    );
+    // The fix: the shared part in a frame both use, no import back.
+    write("web/search.rs", "pub fn hits() -> Vec<String> { vec![] }\n");
+    assert_eq!(cycles_in(src, "main", "web::search"), Vec::<String>::new());
 }
