@@ -1,13 +1,16 @@
-//! The engine's modules layer (ARCHITECTURE.md, "Layers"): no `use crate::…` cycle among the
-//! files of `docengine/src`. This reads the sources, draws an edge from each file to every
-//! file it names through `crate::` or `super::` paths (test modules left out), and fails on
-//! any cycle, printing it.
+//! The modules of both crates layer (ARCHITECTURE.md, "Layers"): no `use crate::…` cycle among
+//! the files of `docengine/src` (crate root `lib.rs`) nor among those of the binary's `src/`
+//! (crate root `main.rs`). The checker reads a crate's sources, draws an edge from each file to
+//! every file it names through `crate::` or `super::` paths (test modules left out), and fails
+//! on any cycle, printing it. The engine's modules also keep to their layers (`LAYERS`): none
+//! uses a module of a higher layer.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Module path (`lint::checks`) of every `.rs` file under `src`.
-fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
+/// Module path (`lint::checks`) of every `.rs` file under `src`, the crate root (`root`:
+/// `lib` or `main`) left out.
+fn modules(src: &Path, root: &str) -> BTreeMap<String, PathBuf> {
     let mut out = BTreeMap::new();
     let mut stack = vec![src.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -25,7 +28,7 @@ fn modules(src: &Path) -> BTreeMap<String, PathBuf> {
                     parts.pop();
                 }
                 let name = parts.join("::");
-                if name != "lib" {
+                if name != root {
                     out.insert(name, p);
                 }
             }
@@ -318,14 +321,17 @@ fn cycles(g: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
     s.out
 }
 
-#[test]
-fn docengine_modules_have_no_import_cycle() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let known = modules(&src);
-    assert!(known.contains_key("lint::rules"), "{known:?}");
+/// The import cycles among the modules of the crate whose sources are in `src`, each shown
+/// with the edges that close it; `must_have` is a module the walk has to find (a guard against
+/// checking an empty or wrong folder).
+fn cycles_in(src: &Path, root: &str, must_have: &str) -> Vec<String> {
+    let known = modules(src, root);
+    assert!(
+        known.contains_key(must_have),
+        "{must_have} not in {known:?}"
+    );
     let g = edges(&known);
-    let found = cycles(&g);
-    let shown: Vec<String> = found
+    cycles(&g)
         .iter()
         .map(|c| {
             let detail: Vec<String> = c
@@ -341,9 +347,15 @@ fn docengine_modules_have_no_import_cycle() {
                 .collect();
             format!("cycle:\n{}", detail.join("\n"))
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn docengine_modules_have_no_import_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let shown = cycles_in(&src, "lib", "lint::rules");
     assert!(
-        found.is_empty(),
+        shown.is_empty(),
         "docengine modules import each other in a cycle; move the shared part down a layer \
          (see ARCHITECTURE.md, Layers):\n{}",
         shown.join("\n")
@@ -392,7 +404,7 @@ fn layer(module: &str) -> Option<usize> {
 #[test]
 fn docengine_modules_use_only_their_layer_and_below() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let known = modules(&src);
+    let known = modules(&src, "lib");
     // The most specific prefix places a module.
     assert!(layer("doc::markdown") < layer("values") && layer("values") < layer("doc::model"));
     assert!(layer("lint::settings") < layer("config") && layer("config") < layer("lint::rules"));
@@ -414,6 +426,18 @@ fn docengine_modules_use_only_their_layer_and_below() {
         wrong.is_empty(),
         "docengine modules reach up a layer (see ARCHITECTURE.md, Layers):\n{}",
         wrong.join("\n")
+    );
+}
+
+#[test]
+fn binary_modules_have_no_import_cycle() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../src");
+    let shown = cycles_in(&src, "main", "web::pages::search");
+    assert!(
+        shown.is_empty(),
+        "the netstack binary's modules import each other in a cycle; move the shared part \
+         into a module both use (in src/web: the page frame `web::pages` or `web::pages::parts`):\n{}",
+        shown.join("\n")
     );
 }
 
@@ -452,7 +476,52 @@ fn a_facade_reexport_is_not_a_use_but_a_private_use_of_a_child_is() {
     write("leaf.rs", "pub struct L;\n");
     write("tangled/mod.rs", "mod part;\nuse part::f;\npub struct T;\n");
     write("tangled/part.rs", "use super::T;\npub fn f() {}\n");
-    let g = edges(&modules(dir.path()));
+    let g = edges(&modules(dir.path(), "lib"));
     assert!(!g["facade"].contains("facade::model"), "{g:?}");
     assert_eq!(cycles(&g), vec![vec!["tangled", "tangled::part"]]);
+}
+
+/// The checker on a binary's layout (crate root `main.rs`, a folder module with `mod.rs`):
+/// the `web/pages` ↔ `web/search` cycle this crate once had is found, through `super::`
+/// from a `mod.rs`, `crate::` from a child, and a path in code rather than a `use`; with the
+/// search page moved under the page frame, none is.
+#[test]
+fn the_checker_reads_a_binary_crate() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = src.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "main.rs",
+        "mod web;\nuse crate::web::serve;\nfn main() { serve(); }\n",
+    );
+    write(
+        "web/mod.rs",
+        "mod pages;\nmod search;\npub fn serve() { pages::home::home(); }\n",
+    );
+    write(
+        "web/pages/mod.rs",
+        "pub mod home;\npub fn missing() -> Vec<String> { super::search::hits() }\n",
+    );
+    write(
+        "web/pages/home.rs",
+        "use crate::web::pages::missing;\npub fn home() { missing(); }\n",
+    );
+    write(
+        "web/search.rs",
+        "use crate::web::pages::home;\npub fn hits() -> Vec<String> { vec![] }\n#[cfg(test)]\nmod tests {\n    use crate::web::pages;\n}\n",
+    );
+    let shown = cycles_in(src, "main", "web::pages::home");
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(
+        shown[0],
+        "cycle:\n  web::pages -> web::search\n  web::pages::home -> web::pages\n  \
+         web::search -> web::pages::home"
+    );
+    // The fix: the shared part in a frame both use, no import back.
+    write("web/search.rs", "pub fn hits() -> Vec<String> { vec![] }\n");
+    assert_eq!(cycles_in(src, "main", "web::search"), Vec::<String>::new());
 }

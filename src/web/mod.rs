@@ -23,9 +23,9 @@
 mod assets;
 mod cache;
 mod files;
+mod health;
 mod live;
 mod pages;
-mod search;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -53,24 +53,24 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// The application: every route with its middleware.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(pages::home))
-        .route("/healthz", get(pages::healthz))
+        .route("/", get(pages::home::home))
+        .route("/healthz", get(health::healthz))
         .route("/events", get(live::events))
-        .route("/coverage", get(pages::coverage))
-        .route("/problems", get(pages::problems))
-        .route("/lint", get(pages::lint_page))
-        .route("/lint/rules/{id}", get(pages::lint_rule))
-        .route("/search", get(search::page))
-        .route("/api/search", get(search::api))
-        .route("/recommend", get(pages::recommend_page))
-        .route("/recommend/finding", get(pages::recommend_finding))
+        .route("/coverage", get(pages::coverage::coverage))
+        .route("/problems", get(pages::problems::problems))
+        .route("/lint", get(pages::lint::lint_page))
+        .route("/lint/rules/{id}", get(pages::lint::lint_rule))
+        .route("/search", get(pages::search::page))
+        .route("/api/search", get(pages::search::api))
+        .route("/recommend", get(pages::recommend::recommend_page))
+        .route("/recommend/finding", get(pages::recommend::recommend_finding))
         .route("/sites", get(|| async { axum::response::Redirect::permanent("/sites/") }))
-        .route("/sites/", get(pages::sites))
+        .route("/sites/", get(pages::sites::sites))
         .route("/patterns", get(|| async { axum::response::Redirect::permanent("/patterns/") }))
-        .route("/patterns/", get(pages::patterns))
-        .route("/patterns/{id}", get(pages::pattern_by_id))
+        .route("/patterns/", get(pages::docs::patterns))
+        .route("/patterns/{id}", get(pages::docs::pattern_by_id))
         .route("/static/{*path}", get(assets::serve))
-        .fallback(pages::fallback)
+        .fallback(pages::fallback::fallback)
         .with_state(state)
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

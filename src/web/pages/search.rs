@@ -14,10 +14,10 @@ use docengine::{KnowledgeBase, SearchIndex};
 use docengine::{limits, routes};
 use serde::Deserialize;
 
-use super::cache::CachedPage;
-use super::pages::{Html, NeedsLint, cached, layout};
-use super::state::{AppState, Snapshot};
-use super::views::{Chip, SearchHitView, SearchPage};
+use crate::web::cache::CachedPage;
+use crate::web::pages::{Html, NeedsLint, cached, layout, render_template};
+use crate::web::state::{AppState, Snapshot};
+use crate::web::views::{Chip, SearchHitView, SearchPage};
 
 /// Hits per search page.
 const PAGE: usize = 20;
@@ -274,14 +274,11 @@ pub async fn page(
             clear: Vec::new(),
         };
         if text.is_empty() {
-            return Html(StatusCode::OK, super::pages::render_template(&view));
+            return Html(StatusCode::OK, render_template(&view));
         }
         let refused = |mut view: SearchPage, e: &dyn std::fmt::Display| {
             view.error = Some(e.to_string());
-            Html(
-                StatusCode::BAD_REQUEST,
-                super::pages::render_template(&view),
-            )
+            Html(StatusCode::BAD_REQUEST, render_template(&view))
         };
         let page_no = match page_no {
             Ok(n) => n.unwrap_or(1).max(1),
@@ -332,7 +329,7 @@ pub async fn page(
                         .suggest_patterns(&guess, 5)
                         .into_iter()
                         .filter_map(|id| kb.pattern(id))
-                        .map(|d| super::views::Link {
+                        .map(|d| crate::web::views::Link {
                             url: routes::doc_url(kb, d),
                             title: kb.doc(d).title.clone(),
                             note: kb.doc(d).pattern_id.clone().unwrap_or_default(),
@@ -353,7 +350,7 @@ pub async fn page(
                 }
             }
         }
-        Html(StatusCode::OK, super::pages::render_template(&view))
+        Html(StatusCode::OK, render_template(&view))
     })
     .await
 }
