@@ -173,6 +173,18 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         Err(e) => return Err(e).context("searching"),
     };
 
+    if let Some(strict) = &results.no_exact_match {
+        let st = if args.json { err } else { Style::stdout() };
+        let line = format!(
+            "no exact match for {}; showing matches for the words",
+            st.bold(&clean(strict))
+        );
+        if args.json {
+            eprintln!("{line}");
+        } else {
+            println!("{line}\n");
+        }
+    }
     if !results.corrections.is_empty() {
         let fixes: Vec<String> = results
             .corrections

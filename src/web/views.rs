@@ -653,6 +653,8 @@ pub struct SearchPage {
     pub pending: bool,
     /// Corrected query and its URL.
     pub did_you_mean: Option<(String, String)>,
+    /// The strict query that found nothing, when the hits are for its words read loosely.
+    pub no_exact_match: Option<String>,
     pub prev: Option<String>,
     pub next: Option<String>,
     /// Patterns with a close id, when nothing matched.

@@ -658,3 +658,48 @@ fn a_query_that_tripped_a_tantivy_assertion_answers_without_a_rebuild() {
         "{stderr}"
     );
 }
+
+#[test]
+fn pasted_text_is_searched_as_text_and_a_strict_query_that_finds_nothing_says_so() {
+    let kb = Kb::new();
+    kb.write(
+        "netstack/docs/ops/backup/remote-copy-pattern.md",
+        "# Remote copy pattern\n\n## Troubleshooting\n\nWhen the remote command fails with \
+         `unknown option: -x` and says see tool --help, the remote side runs an older tool.\n",
+    );
+    // Quotes, `-x` and `--help` in a pasted message are words, not a phrase and exclusions.
+    let pasted = r#"remote command fails with "unknown option: -x" and says see tool --help"#;
+    let out = kb.search().args(["--json", pasted]).assert().success();
+    let hits = json(&out.get_output().stdout);
+    assert_eq!(
+        hits[0]["path"], "docs/ops/backup/remote-copy-pattern.md",
+        "{hits:?}"
+    );
+    assert_eq!(hits[0]["loosened"], false);
+
+    // A phrase nobody wrote: the words instead, said on stderr (JSON) and stdout (human).
+    let out = kb
+        .search()
+        .args(["--json", r#""tunnel restic keepalive""#])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(
+            r#"no exact match for "tunnel restic keepalive"; showing matches for the words"#
+        ),
+        "{stderr}"
+    );
+    let hits = json(&out.get_output().stdout);
+    assert!(
+        !hits.is_empty() && hits.iter().all(|h| h["loosened"] == true),
+        "{hits:?}"
+    );
+    let out = kb
+        .search()
+        .arg(r#""tunnel restic keepalive""#)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.starts_with("no exact match for "), "{stdout}");
+}

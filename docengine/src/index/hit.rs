@@ -49,6 +49,9 @@ pub struct Hit {
     /// The doc matches only some of the query's words (it ranks after every doc that
     /// matches enough of them).
     pub partial: bool,
+    /// Found by the looser reading after the strict one (a `"phrase"`, `+word`) found nothing:
+    /// see [`SearchResults::no_exact_match`].
+    pub loosened: bool,
 }
 
 /// The answer to a [`super::SearchQuery`].
@@ -64,4 +67,9 @@ pub struct SearchResults {
     pub corrected_query: Option<String>,
     /// Some hits match only some of the words.
     pub relaxed: bool,
+    /// The strict reading found nothing (a `"phrase"`, `+required` or `-excluded` word ruled
+    /// every doc out), so these hits match the query's words read as plain text: the strict
+    /// query as typed ("no exact match for …; showing matches for the words").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_exact_match: Option<String>,
 }

@@ -78,7 +78,29 @@ impl SearchIndex {
         q.check()?;
         self.check_sites(q).map_err(|e| Error::Invalid(e.message))?;
         let parts = query::parse(&q.text, &mut schema::plain_analyzer());
-        guard::catch(|| self.query_unguarded(q, &parts)).unwrap_or_else(|panic| {
+        let mut results = self.query_parts(q, &parts)?;
+        // A strict reading that rules every doc out falls back to the words themselves.
+        if results.total == 0
+            && let Some(loose) = query::loosen(&parts)
+        {
+            let looser = self.query_parts(q, &loose)?;
+            if looser.total > 0 {
+                let mut looser = looser;
+                for h in &mut looser.hits {
+                    h.loosened = true;
+                }
+                results = SearchResults {
+                    no_exact_match: Some(q.text.trim().to_string()),
+                    ..looser
+                };
+            }
+        }
+        Ok(results)
+    }
+
+    /// One reading of a query, a panic on damaged data turned into an error.
+    fn query_parts(&self, q: &SearchQuery, parts: &[query::Part]) -> Result<SearchResults> {
+        guard::catch(|| self.query_unguarded(q, parts)).unwrap_or_else(|panic| {
             Err(Error::Index {
                 path: self.store.dir.clone(),
                 message: format!(
@@ -188,6 +210,7 @@ impl SearchIndex {
             corrections: compiled.corrections,
             corrected_query: compiled.corrected_text,
             relaxed,
+            no_exact_match: None,
         })
     }
 
@@ -333,6 +356,7 @@ impl SearchIndex {
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
             partial: false,
+            loosened: false,
             title,
         })
     }

@@ -548,6 +548,57 @@ fn phrases_prefixes_and_typos() {
 }
 
 #[test]
+fn a_pasted_error_message_finds_the_doc_that_quotes_it() {
+    let kb = Kb::new();
+    kb.write(
+        "netstack/docs/ops/backup/remote-copy-pattern.md",
+        "# Remote copy pattern\n\n## Troubleshooting\n\nWhen the remote command fails with `unknown option: -x` \
+         and says see tool --help, the remote side runs an older tool: upgrade it.\n",
+    );
+    kb.write(
+        "netstack/docs/ops/tools/tool-options.md",
+        "# Tool options\n\nEvery tool has options; an unknown one is an error. The remote side \
+         fails when it says so. See the help of each command.\n",
+    );
+    let (idx, _) = kb.open_disk();
+    let text = r#"remote command fails with "unknown option: -x" and says see tool --help"#;
+    let r = idx.query(&q(text)).unwrap();
+    assert_eq!(
+        paths(&r)[0],
+        "netstack/docs/ops/backup/remote-copy-pattern.md",
+        "{r:?}"
+    );
+    assert_eq!(r.no_exact_match, None, "read as text from the start");
+    // Typed operators still work where they are plainly meant.
+    let r = idx.query(&q("options -remote")).unwrap();
+    assert!(
+        !paths(&r)
+            .iter()
+            .any(|p| p.ends_with("remote-copy-pattern.md"))
+    );
+    assert!(!paths(&r).iter().any(|p| p.ends_with("tool-options.md")));
+}
+
+#[test]
+fn a_strict_reading_that_finds_nothing_falls_back_to_the_words_and_says_so() {
+    let kb = Kb::new();
+    let (idx, _) = kb.open_disk();
+    // No doc has these words next to each other: the phrase finds nothing, the words do.
+    let r = idx.query(&q("\"restic prune status\"")).unwrap();
+    assert_eq!(r.no_exact_match.as_deref(), Some("\"restic prune status\""));
+    assert!(!r.hits.is_empty());
+    let r = idx.query(&q("+wireguard +restic")).unwrap();
+    assert_eq!(r.no_exact_match.as_deref(), Some("+wireguard +restic"));
+    assert!(!r.hits.is_empty());
+    // A phrase that matches is not loosened.
+    let r = idx.query(&q("\"status page\"")).unwrap();
+    assert_eq!(r.no_exact_match, None);
+    // Nothing to loosen: no flag, nothing found stays nothing found.
+    let r = idx.query(&q("zebra")).unwrap();
+    assert_eq!((r.total, r.no_exact_match), (0, None));
+}
+
+#[test]
 fn section_hits_snippets_and_highlights() {
     let kb = Kb::new();
     let (idx, _) = kb.open_disk();

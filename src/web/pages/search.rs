@@ -268,6 +268,7 @@ pub async fn page(
             error: None,
             pending: false,
             did_you_mean: None,
+            no_exact_match: None,
             prev: None,
             next: None,
             suggestions: Vec::new(),
@@ -300,6 +301,7 @@ pub async fn page(
                 view.total = r.total;
                 view.first = offset + 1;
                 view.hits = hit_views(kb, &r.hits);
+                view.no_exact_match = r.no_exact_match.clone();
                 let base = [
                     ("q", text.as_str()),
                     ("kind", kind.as_str()),

@@ -262,4 +262,69 @@ mod tests {
         assert_eq!(minimum_should_match(4), 3);
         assert_eq!(minimum_should_match(6), 4);
     }
+
+    #[test]
+    fn operators_apply_only_where_plainly_meant() {
+        // Pasted text: quotes, a lone flag and a long option are words.
+        let pasted = r#"remote command fails with "unknown option: -x" and says see tool --help"#;
+        assert!(looks_pasted(pasted));
+        assert!(looks_pasted("rsync --bwlimit=1000 fails"));
+        assert!(looks_pasted(
+            "error: cannot open /var/lib/restic: permission denied"
+        ));
+        let parts = p(pasted);
+        assert!(parts.iter().all(|part| match part {
+            Part::Word {
+                required, negated, ..
+            } => !required && !negated,
+            Part::Phrase {
+                negated, quoted, ..
+            } => !negated && !quoted,
+        }));
+        assert!(
+            parts.contains(&word("help", false))
+                || parts
+                    .iter()
+                    .any(|p| matches!(p, Part::Word { text, .. } if text == "help"))
+        );
+        // Typed queries keep their operators.
+        for typed in [
+            "backup -restic",
+            "\"status page\" -grafana",
+            "how do I restore a backup",
+        ] {
+            assert!(!looks_pasted(typed), "{typed}");
+        }
+        assert!(matches!(
+            &p("backup -restic")[1],
+            Part::Word { negated: true, .. }
+        ));
+        // A lone `-x` flag or a `--long` option is never an exclusion.
+        assert!(
+            p("rsync -a --delete")
+                .iter()
+                .all(|part| !matches!(part, Part::Word { negated: true, .. }))
+        );
+    }
+
+    #[test]
+    fn loosening_turns_phrases_into_words_and_keeps_exclusions() {
+        let parts = p("\"status page\" +uptime -grafana");
+        let loose = loosen(&parts).unwrap();
+        assert!(loose.iter().all(|part| !matches!(
+            part,
+            Part::Phrase { quoted: true, .. } | Part::Word { required: true, .. }
+        )));
+        assert!(loose.iter().any(
+            |part| matches!(part, Part::Word { text, negated: true, .. } if text == "grafana")
+        ));
+        assert_eq!(
+            loose
+                .iter()
+                .filter(|p| matches!(p, Part::Word { negated: false, .. }))
+                .count(),
+            3
+        );
+        assert!(loosen(&p("status page")).is_none());
+    }
 }

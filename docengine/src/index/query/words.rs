@@ -202,6 +202,50 @@ pub(crate) fn strip_contraction(word: &str) -> &str {
 
 /// Split what the user typed into words and phrases.
 pub(crate) fn parse(text: &str, plain: &mut TextAnalyzer) -> Vec<Part> {
+    parse_as(text, plain, Reading::of(text))
+}
+
+/// How a query's text is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// Typed as a query: `"phrase"`, `-exclude` and `+require` are operators.
+    Operators,
+    /// Pasted text (an error message, a command line) or a loosened retry: every character
+    /// is text, so quotes, `-x` and `--help` are words like the rest.
+    Text,
+}
+
+impl Reading {
+    /// Operators apply only where they are plainly meant: a query that looks pasted is text.
+    pub(crate) fn of(text: &str) -> Reading {
+        if looks_pasted(text) {
+            Reading::Text
+        } else {
+            Reading::Operators
+        }
+    }
+}
+
+/// Does `text` look pasted from a terminal or a log rather than typed as a query? A long
+/// option (`--help`), or five words or more with a `label:` (`error:`, `option:`) or a
+/// path, assignment or bracket in them.
+pub(crate) fn looks_pasted(text: &str) -> bool {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let long_option = |t: &&str| {
+        let t = t.trim_start_matches(['"', '\'', '(']);
+        t.len() > 2
+            && t.starts_with("--")
+            && t[2..].starts_with(|c: char| c.is_ascii_alphanumeric())
+    };
+    let label = |t: &&str| t.len() > 1 && t.trim_end_matches(['"', '\'']).ends_with(':');
+    let code = |t: &&str| t.contains(['/', '=', '[', ']', '(', ')', '<', '>']);
+    tokens.iter().any(long_option)
+        || (tokens.len() >= 5 && tokens.iter().any(|t| label(t) || code(t)))
+}
+
+/// [`parse`] with the reading chosen by the caller.
+pub(crate) fn parse_as(text: &str, plain: &mut TextAnalyzer, reading: Reading) -> Vec<Part> {
+    let operators = reading == Reading::Operators;
     let mut raw: Vec<(String, bool, bool, bool)> = Vec::new(); // text, quoted, negated, required
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -212,14 +256,26 @@ pub(crate) fn parse(text: &str, plain: &mut TextAnalyzer) -> Vec<Part> {
         }
         let mut negated = false;
         let mut required = false;
-        if (chars[i] == '-' || chars[i] == '+')
-            && chars.get(i + 1).is_some_and(|c| !c.is_whitespace())
+        // `-word` excludes and `+word` requires; `--option` and a lone `-x` flag are text.
+        let operand = |k: usize| {
+            let rest: String = chars[k..]
+                .iter()
+                .take_while(|c| !c.is_whitespace())
+                .collect();
+            rest.starts_with('"') || rest.chars().filter(|c| c.is_alphanumeric()).count() >= 2
+        };
+        if operators
+            && (chars[i] == '-' || chars[i] == '+')
+            && chars
+                .get(i + 1)
+                .is_some_and(|c| !c.is_whitespace() && *c != '-')
+            && operand(i + 1)
         {
             negated = chars[i] == '-';
             required = chars[i] == '+';
             i += 1;
         }
-        if chars[i] == '"' {
+        if operators && chars[i] == '"' {
             i += 1;
             let start = i;
             while i < chars.len() && chars[i] != '"' {
@@ -311,4 +367,44 @@ pub(crate) fn shown(text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The looser reading of a strict query that found nothing: a quoted phrase becomes its words
+/// and a required word an ordinary one; exclusions stay. `None` when nothing was strict.
+pub(crate) fn loosen(parts: &[Part]) -> Option<Vec<Part>> {
+    let mut changed = false;
+    let mut out = Vec::with_capacity(parts.len());
+    for p in parts {
+        match p {
+            Part::Word {
+                text,
+                required: true,
+                negated,
+                prefix,
+            } => {
+                changed = true;
+                out.push(Part::Word {
+                    text: text.clone(),
+                    required: false,
+                    negated: *negated,
+                    prefix: *prefix,
+                });
+            }
+            Part::Phrase {
+                words,
+                negated: false,
+                quoted: true,
+            } => {
+                changed = true;
+                out.extend(words.iter().map(|w| Part::Word {
+                    text: w.clone(),
+                    required: false,
+                    negated: false,
+                    prefix: false,
+                }));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    changed.then_some(out)
 }
