@@ -167,31 +167,11 @@ impl SearchIndex {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<(SearchIndex, IndexReport)> {
         let fields = Fields::new();
-        let store = Store::new(kb.config.index.path.clone());
         let feed = KbFeed {
             kb,
             fields: &fields,
         };
-        let (live, report) = ensure(
-            &store,
-            &fields,
-            &fingerprint(&kb.config),
-            &feed,
-            None,
-            opts,
-            progress,
-        )?;
-        Ok((
-            SearchIndex {
-                current: RwLock::new(Arc::new(Current {
-                    live,
-                    repos: repo_names(&kb.config),
-                })),
-                store,
-                fields,
-            },
-            report,
-        ))
+        Self::open_feed(&kb.config, &fields, &feed, opts, progress)
     }
 
     /// Open the index of the KB `config` describes without loading the KB: the repos are
@@ -204,13 +184,24 @@ impl SearchIndex {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<(SearchIndex, IndexReport)> {
         let fields = Fields::new();
-        let store = Store::new(config.index.path.clone());
         let feed = DiskFeed::scan(config, &fields);
+        Self::open_feed(config, &fields, &feed, opts, progress)
+    }
+
+    /// Open (create, repair) the index of `config` and bring it up to date with `feed`.
+    fn open_feed(
+        config: &Config,
+        fields: &Fields,
+        feed: &dyn Feed,
+        opts: OpenOptions,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(SearchIndex, IndexReport)> {
+        let store = Store::new(config.index.path.clone());
         let (live, report) = ensure(
             &store,
-            &fields,
+            fields,
             &fingerprint(config),
-            &feed,
+            feed,
             None,
             opts,
             progress,
@@ -222,7 +213,7 @@ impl SearchIndex {
                     repos: repo_names(config),
                 })),
                 store,
-                fields,
+                fields: fields.clone(),
             },
             report,
         ))

@@ -94,29 +94,22 @@ pub(crate) fn apply(
                     }
                     manifest.entries.insert(k.clone(), entry);
                 }
-                Loaded::Skipped(entry) => {
-                    if was_indexed {
-                        let w = match &mut w {
-                            Some(w) => w,
-                            None => w.insert(writer(index, full)?),
-                        };
-                        w.delete_term(key_term(k));
-                        counts.removed += 1;
-                    }
-                    manifest.entries.insert(k.clone(), entry);
+                Loaded::Skipped(_) | Loaded::Gone if was_indexed => {
+                    let w = match &mut w {
+                        Some(w) => w,
+                        None => w.insert(writer(index, full)?),
+                    };
+                    w.delete_term(key_term(k));
+                    counts.removed += 1;
+                    match l {
+                        Loaded::Skipped(entry) => manifest.entries.insert(k.clone(), entry),
+                        _ => manifest.entries.remove(k),
+                    };
                 }
-                Loaded::Same(entry) => {
+                Loaded::Skipped(entry) | Loaded::Same(entry) => {
                     manifest.entries.insert(k.clone(), entry);
                 }
                 Loaded::Gone => {
-                    if was_indexed {
-                        let w = match &mut w {
-                            Some(w) => w,
-                            None => w.insert(writer(index, full)?),
-                        };
-                        w.delete_term(key_term(k));
-                        counts.removed += 1;
-                    }
                     manifest.entries.remove(k);
                 }
             }
