@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
+use docengine::index::remote::{self, Request, Response};
 use docengine::index::{IndexReport, OpenOptions, SearchIndex};
 use docengine::{Config, DocKind, Hit, SearchQuery, SearchResults, limits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -152,27 +153,98 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         return Ok(exit::USAGE);
     }
     let config = kb_select::config(cli.kb.as_deref())?;
-    let (index, _) = open(&config, args.reindex, cli.quiet)?;
-    let results = match index.query(&q) {
-        Ok(r) => r,
-        Err(docengine::Error::Invalid(m)) => {
+    let asked = if args.reindex {
+        None
+    } else {
+        ask_server(&config, &q)
+    };
+    let results = match asked {
+        Some(Response::Results(r)) => r,
+        Some(Response::Refused(m)) => {
             eprintln!("{}: {m}", err.red("error"));
             return Ok(exit::USAGE);
         }
+        Some(Response::Declined(_)) | None => match search_here(&config, &q, args, cli)? {
+            Ok(r) => r,
+            Err(code) => return Ok(code),
+        },
+    };
+    print_results(&config, &q, args, cli, &results)
+}
+
+/// How long a search waits for the running server before searching by itself.
+const SERVER_WAIT: Duration = Duration::from_millis(100);
+
+/// The running `netstack serve` of this KB, if one answers at once: it keeps the index fresh
+/// with its watcher, so no walk is needed. `NETSTACK_NO_SERVER=1` never asks.
+fn ask_server(config: &Config, q: &SearchQuery) -> Option<Response> {
+    use std::io::{BufRead, Write};
+    if std::env::var_os("NETSTACK_NO_SERVER").is_some() {
+        return None;
+    }
+    let path = remote::socket_path(config);
+    let stream = std::os::unix::net::UnixStream::connect(&path).ok()?;
+    stream.set_write_timeout(Some(SERVER_WAIT)).ok()?;
+    stream.set_read_timeout(Some(SERVER_WAIT)).ok()?;
+    let request = Request {
+        identity: remote::identity(config),
+        query: q.clone(),
+    };
+    let mut line = serde_json::to_vec(&request).ok()?;
+    line.push(b'\n');
+    (&stream).write_all(&line).ok()?;
+    let mut answer = String::new();
+    std::io::BufReader::new(&stream)
+        .read_line(&mut answer)
+        .ok()?;
+    let response: Response = serde_json::from_str(&answer).ok()?;
+    match &response {
+        Response::Declined(why) => tracing::debug!("the running server declined: {why}"),
+        _ => tracing::info!(socket = %path.display(), "answered by the running netstack serve"),
+    }
+    Some(response)
+}
+
+/// Search with the index on disk (brought up to date first). `Err(code)`: the query was
+/// refused (said on stderr), exit with `code`.
+fn search_here(
+    config: &Config,
+    q: &SearchQuery,
+    args: &Args,
+    cli: &Cli,
+) -> Result<std::result::Result<SearchResults, u8>> {
+    let err = Style::stderr();
+    let (index, _) = open(config, args.reindex, cli.quiet)?;
+    Ok(Ok(match index.query(q) {
+        Ok(r) => r,
+        Err(docengine::Error::Invalid(m)) => {
+            eprintln!("{}: {m}", err.red("error"));
+            return Ok(Err(exit::USAGE));
+        }
         Err(docengine::Error::Query(e)) => {
             eprintln!("{}: {e}", err.red("error"));
-            return Ok(exit::USAGE);
+            return Ok(Err(exit::USAGE));
         }
         // Damaged in a way opening did not notice: rebuild once, then search again.
         Err(e @ docengine::Error::Index { .. }) => {
             eprintln!("{}: {e}: rebuilding it", err.yellow("note"));
             drop(index);
-            let (index, _) = open(&config, true, cli.quiet)?;
-            index.query(&q).context("searching")?
+            let (index, _) = open(config, true, cli.quiet)?;
+            index.query(q).context("searching")?
         }
         Err(e) => return Err(e).context("searching"),
-    };
+    }))
+}
 
+/// The results on stdout (human or `--json`), notes on stderr or above them; the exit code.
+fn print_results(
+    config: &Config,
+    q: &SearchQuery,
+    args: &Args,
+    cli: &Cli,
+    results: &SearchResults,
+) -> Result<u8> {
+    let err = Style::stderr();
     if let Some(strict) = &results.no_exact_match {
         let st = if args.json { err } else { Style::stdout() };
         let line = format!(
@@ -211,7 +283,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
             clean_json(serde_json::to_string_pretty(&results.hits)?)
         );
     } else {
-        print!("{}", human(&config, &q, &results, Style::stdout()));
+        print!("{}", human(config, q, results, Style::stdout()));
     }
     if results.hits.is_empty() {
         if !args.json && !cli.quiet {

@@ -26,6 +26,7 @@ mod files;
 mod health;
 mod live;
 mod pages;
+mod socket;
 mod state;
 #[cfg(test)]
 mod tests;
@@ -262,6 +263,7 @@ async fn run(kb: KnowledgeBase, opts: ServeOptions) -> Result<()> {
     let local = listener.local_addr()?;
     let url = format!("http://{local}/");
 
+    let _socket = socket::spawn(state.clone());
     let watcher = if opts.watch {
         Some(live::spawn(state.clone(), config_file)?)
     } else {

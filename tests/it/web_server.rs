@@ -788,3 +788,78 @@ fn deeply_nested_docs_are_served_within_seconds() {
     assert_eq!(get(&format!("{}/healthz", server.base)).0, 200);
     assert!(started.elapsed() < Duration::from_secs(2));
 }
+
+/// `netstack search` with `args` on `kb`, asking a running server or not: (exit code,
+/// stdout, stderr).
+fn search_cli(kb: &Path, args: &[&str], ask_server: bool) -> (i32, Vec<u8>, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_netstack"));
+    c.args(["-v", "--kb"]).arg(kb).arg("search").args(args);
+    c.env_remove("NETSTACK_KB").env("NO_COLOR", "1");
+    if !ask_server {
+        c.env("NETSTACK_NO_SERVER", "1");
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn search_asks_the_running_server_and_prints_the_same_bytes_as_searching_alone() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("content"),
+        tmp.path(),
+    );
+    let server = start(tmp.path());
+    wait_for_search(&server);
+    let socket = tmp.path().join(".netstack/search.sock");
+    let meta = std::fs::symlink_metadata(&socket).expect("the server made its search socket");
+    assert!(meta.file_type().is_socket());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600, "owner only");
+
+    for args in [
+        &["--json", "restic"][..],
+        &["restic", "backup"][..],
+        &["--kind", "pattern", "--limit", "3", "wireguard"][..],
+        &["zebra-nothing-here"][..],
+    ] {
+        let (code, out, err) = search_cli(tmp.path(), args, true);
+        assert!(
+            err.contains("answered by the running netstack serve"),
+            "{args:?}: {err}"
+        );
+        let (code_alone, out_alone, err_alone) = search_cli(tmp.path(), args, false);
+        assert!(
+            !err_alone.contains("answered by the running"),
+            "{err_alone}"
+        );
+        assert_eq!(code, code_alone, "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&out_alone),
+            "{args:?}: server and local search print different bytes"
+        );
+    }
+    // A refusal is the same usage error either way.
+    let (code, _, err) = search_cli(tmp.path(), &["--site", "nope", "restic"], true);
+    let (code_alone, _, err_alone) = search_cli(tmp.path(), &["--site", "nope", "restic"], false);
+    assert_eq!((code, code_alone), (2, 2), "{err}\n{err_alone}");
+    let line = |e: &str| {
+        e.lines()
+            .find(|l| l.starts_with("error:"))
+            .map(str::to_string)
+    };
+    assert_eq!(line(&err), line(&err_alone));
+
+    // The server gone (killed: its socket stays behind): searching alone, silently.
+    drop(server);
+    let (code, out, err) = search_cli(tmp.path(), &["--json", "restic"], true);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("answered by the running"), "{err}");
+    let (_, out_alone, _) = search_cli(tmp.path(), &["--json", "restic"], false);
+    assert_eq!(out, out_alone);
+}

@@ -10,7 +10,9 @@ use crate::front_matter::FrontMatter;
 use crate::values::{SiteValue, ValueSpec};
 
 /// What a document is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DocKind {
     /// A reusable pattern in the pattern repo (WHY + HOW).

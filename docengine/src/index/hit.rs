@@ -1,13 +1,13 @@
 //! Search results: ranked hits with the section a reader should land on and a highlighted
 //! snippet. This is the `netstack search --json` schema and the web API's.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::query::Correction;
 use crate::doc::DocKind;
 
 /// The section of a doc that matched best.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SectionHit {
     pub heading: String,
     /// Anchor of the heading (GitHub style), without `#`.
@@ -17,7 +17,7 @@ pub struct SectionHit {
 }
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// 1-based rank (offset included).
     pub rank: usize,
@@ -55,7 +55,7 @@ pub struct Hit {
 }
 
 /// The answer to a [`super::SearchQuery`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Number of docs that matched (all pages). When fewer than a page of docs match

@@ -16,6 +16,7 @@ mod manifest;
 mod memory;
 pub mod query;
 mod record;
+pub mod remote;
 mod schema;
 mod search;
 mod sections;

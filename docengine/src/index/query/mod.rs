@@ -13,14 +13,14 @@ pub(crate) use words::*;
 
 pub use crate::error::QueryError;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::schema::{self};
 use crate::doc::DocKind;
 use crate::limits::{MAX_QUERY_BYTES, MAX_QUERY_WORDS, MAX_SEARCH_LIMIT, MAX_SEARCH_OFFSET};
 
 /// What to search for. `text` may be empty when filters are given (browse).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SearchQuery {
     pub text: String,
     /// Any of these kinds (empty: all).
@@ -165,7 +165,7 @@ impl SearchQuery {
 }
 
 /// A misspelt word and the word searched for instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Correction {
     pub from: String,
     pub to: String,
