@@ -299,6 +299,10 @@ fn print_results(
         }
         return Ok(exit::FINDINGS);
     }
+    // Nothing matched the query as typed (grep style), even though its words found these.
+    if results.no_exact_match.is_some() {
+        return Ok(exit::FINDINGS);
+    }
     Ok(exit::OK)
 }
 

@@ -677,12 +677,13 @@ fn pasted_text_is_searched_as_text_and_a_strict_query_that_finds_nothing_says_so
     );
     assert_eq!(hits[0]["loosened"], false);
 
-    // A phrase nobody wrote: the words instead, said on stderr (JSON) and stdout (human).
+    // A phrase nobody wrote: the words instead, said on stderr (JSON) and stdout (human);
+    // exit 1 as for no match (grep style): nothing matched the query as typed.
     let out = kb
         .search()
         .args(["--json", r#""tunnel restic keepalive""#])
         .assert()
-        .success();
+        .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
         stderr.contains(
@@ -699,7 +700,7 @@ fn pasted_text_is_searched_as_text_and_a_strict_query_that_finds_nothing_says_so
         .search()
         .arg(r#""tunnel restic keepalive""#)
         .assert()
-        .success();
+        .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(stdout.starts_with("no exact match for "), "{stdout}");
 }
