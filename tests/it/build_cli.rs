@@ -1,0 +1,298 @@
+//! `netstack build`: the static site on the bundled sample. Every link in the output leads to
+//! a file of the output, the published URL forms work on a plain static server, site repos stay
+//! out, and the output folder is only ever one netstack wrote.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::util::{bundled_copy, netstack, on_ci, skip, which, write};
+
+/// Build `kb` into `out`; the command's stderr.
+fn build(kb: &Path, out: &Path) -> String {
+    let o = netstack()
+        .arg("--kb")
+        .arg(kb)
+        .arg("build")
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    stderr
+}
+
+/// Every file under `dir`, relative, `/`-separated.
+fn files(dir: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel);
+            }
+        }
+    }
+    out
+}
+
+/// The `href`/`src`/`action` values of a page, unescaped.
+fn links(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"\s(?:href|src|action)="([^"]*)""#).unwrap();
+    re.captures_iter(html)
+        .map(|c| c[1].replace("&amp;", "&"))
+        .collect()
+}
+
+/// The output file a relative link from `page` (an output file) leads to, if it is internal.
+fn resolve(page: &str, link: &str) -> Option<String> {
+    if link.is_empty() || link.starts_with('#') || link.contains(':') || link.starts_with("//") {
+        return None;
+    }
+    let path = link.split(['#', '?']).next().unwrap_or("");
+    let mut parts: Vec<String> = page.split('/').map(str::to_string).collect();
+    parts.pop();
+    for seg in path.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(percent_decode(s)),
+        }
+    }
+    if path.is_empty() || path.ends_with('/') {
+        parts.push("index.html".into());
+    }
+    Some(parts.join("/"))
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
+    let (dir, kb) = bundled_copy();
+    let out = dir.path().join("site");
+    let stderr = build(&kb, &out);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("built "), "{stderr}");
+    let all = files(&out);
+    // Every page serve shows for the pattern repo, at its published path.
+    for page in [
+        "index.html",
+        "404.html",
+        "patterns/index.html",
+        "coverage.html",
+        "lint.html",
+        "problems.html",
+        "lint/rules/broken-link.html",
+        "docs/ops/backup/backup-cron-pattern/index.html",
+        "docs/lan/index.html",
+    ] {
+        assert!(all.contains(page), "{page} missing from {all:?}");
+    }
+    let mut checked = 0;
+    for page in all.iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(out.join(page)).unwrap();
+        // Nothing that needs a server: no live reload, no search form, no query-string page.
+        assert!(!html.contains("data-live"), "{page}");
+        assert!(!html.contains("action="), "{page}");
+        for link in links(&html) {
+            assert!(
+                !link.starts_with('/') || link.starts_with("//"),
+                "{page}: absolute link {link}"
+            );
+            let Some(target) = resolve(page, &link) else {
+                continue;
+            };
+            assert!(
+                !link.split('#').next().unwrap().contains('?') || target.starts_with("static/"),
+                "{page}: a link with a query string: {link}"
+            );
+            assert!(
+                all.contains(&target),
+                "{page}: {link} -> {target}, not in the build"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} links checked");
+    // Broken links of the repos are marked, never links to missing files.
+    let guide =
+        std::fs::read_to_string(out.join("docs/guides/writing-patterns/index.html")).unwrap();
+    assert!(guide.contains("<a class=\"ns-missing\""), "{guide}");
+    // Linked repo files are copied as they are; unlinked ones are not.
+    for linked in ["docs/ops/tools/nsh.sh", "docs/architecture/federation.svg"] {
+        assert_eq!(
+            std::fs::read(out.join(linked)).unwrap(),
+            std::fs::read(kb.join("netstack").join(linked)).unwrap(),
+            "{linked}"
+        );
+    }
+    assert!(
+        !all.iter().any(|f| f.ends_with(".md")),
+        "raw markdown copied"
+    );
+    assert!(!all.contains(".gitignore"), "an unlinked repo file copied");
+}
+
+#[test]
+fn site_repos_are_left_out_of_the_build() {
+    let (dir, kb) = bundled_copy();
+    let planted = "PLANTED-7f3a9c-private-value";
+    write(
+        &kb,
+        "cf/docs/backup.md",
+        format!(
+            "{}\n\nTarget host {planted}.\n",
+            std::fs::read_to_string(kb.join("cf/docs/backup.md")).unwrap()
+        ),
+    );
+    write(&kb, "cf/docs/planted-note.md", format!("# {planted}\n"));
+    let out = dir.path().join("site");
+    build(&kb, &out);
+    for f in files(&out) {
+        let bytes = std::fs::read(out.join(&f)).unwrap();
+        assert!(
+            !bytes
+                .windows(planted.len())
+                .any(|w| w == planted.as_bytes()),
+            "{f} holds text of a site repo"
+        );
+        assert!(!f.starts_with("sites/") || f == "sites/index.html", "{f}");
+    }
+}
+
+#[test]
+fn published_url_forms_work_on_a_plain_static_server() {
+    let Some(python) = which(&["python3"]) else {
+        assert!(!on_ci(), "python3 is needed for the static-server test");
+        skip("no python3 for `python3 -m http.server`");
+        return;
+    };
+    let (dir, kb) = bundled_copy();
+    let out = dir.path().join("site");
+    build(&kb, &out);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = StaticServer(
+        std::process::Command::new(python)
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let get = |path: &str| -> Option<String> {
+        for _ in 0..50 {
+            match ureq::get(&format!("{base}{path}")).call() {
+                Ok(mut r) => return Some(r.body_mut().read_to_string().unwrap()),
+                Err(ureq::Error::StatusCode(_)) => return None,
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        None
+    };
+    let title = "<title>Scheduled backups with restic";
+    // MkDocs style, extension-less (the server redirects to the folder), and `.html` (a page
+    // that sends the reader on).
+    for form in [
+        "/docs/ops/backup/backup-cron-pattern/",
+        "/docs/ops/backup/backup-cron-pattern",
+    ] {
+        let page = get(form).unwrap_or_else(|| panic!("{form} not served"));
+        assert!(page.contains(title), "{form}: {page}");
+    }
+    let alias = get("/docs/ops/backup/backup-cron-pattern.html").unwrap();
+    assert!(
+        alias.contains("url=backup-cron-pattern/\""),
+        "the .html form does not lead to the page: {alias}"
+    );
+    // A folder with a README.
+    let lan = get("/docs/lan/").unwrap();
+    assert!(lan.contains("<title>"), "{lan}");
+    assert!(get("/docs/lan").is_some());
+    assert!(get("/no/such/page/").is_none());
+    server.0.kill().ok();
+}
+
+/// A child process killed when dropped (pass or fail).
+struct StaticServer(std::process::Child);
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn build_only_writes_into_a_folder_of_its_own_and_removes_stale_pages() {
+    let (dir, kb) = bundled_copy();
+    let foreign = dir.path().join("mine");
+    write(&foreign, "notes.txt", "my notes");
+    let o = netstack()
+        .arg("--kb")
+        .arg(&kb)
+        .arg("build")
+        .arg("--out")
+        .arg(&foreign)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("mine") && stderr.contains("--out"),
+        "{stderr}"
+    );
+    assert_eq!(files(&foreign), BTreeSet::from(["notes.txt".to_string()]));
+
+    let out: PathBuf = dir.path().join("site");
+    build(&kb, &out);
+    let page = "docs/ops/backup/backup-cron-pattern/index.html";
+    assert!(out.join(page).is_file());
+    std::fs::remove_file(kb.join("netstack/docs/ops/backup/backup-cron-pattern.md")).unwrap();
+    build(&kb, &out);
+    assert!(!out.join(page).exists(), "a page of a removed doc stayed");
+    assert!(
+        !out.join("docs/ops/backup/backup-cron-pattern.html")
+            .exists()
+    );
+    assert!(out.join("index.html").is_file());
+}
