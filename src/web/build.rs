@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use docengine::publish;
+use docengine::publish::{self, Audience};
 use docengine::routes::{self, Route};
 use docengine::{KnowledgeBase, lint};
 use rayon::prelude::*;
@@ -29,6 +29,8 @@ pub struct Summary {
     pub files: usize,
     /// CSS, JS and icons.
     pub assets: usize,
+    /// Whether `sitemap.xml` was written (a public build with a base URL).
+    pub sitemap: bool,
     /// Bytes of everything written.
     pub bytes: u64,
     /// Internal links that lead to no output file: (page file, link as written).
@@ -41,9 +43,18 @@ enum Output {
     RepoFile { repo: usize, path: String },
 }
 
-/// Render every page of `kb` (already restricted to what may be published) into `out`.
-pub fn build(kb: KnowledgeBase, kb_dir: PathBuf, out: &Path) -> Result<Summary> {
-    let state = AppState::for_build(kb, kb_dir);
+/// How a build is made.
+pub struct Options {
+    /// Who the build is for (the KB is already restricted to it: `publish::published_config`).
+    pub audience: Audience,
+    /// The URL the output root is published at (ends with `/`), for `sitemap.xml`.
+    pub base_url: Option<String>,
+}
+
+/// Render every page of `kb` into `out`.
+pub fn build(kb: KnowledgeBase, kb_dir: PathBuf, out: &Path, opts: &Options) -> Result<Summary> {
+    let internal = opts.audience == Audience::Internal;
+    let state = AppState::for_build(kb, kb_dir, internal);
     let snap = state.snapshot();
     let kb = Arc::clone(&snap.kb);
     let findings = run_lint(&kb);
@@ -152,11 +163,29 @@ pub fn build(kb: KnowledgeBase, kb_dir: PathBuf, out: &Path) -> Result<Summary> 
             if files.contains_key(&alias) {
                 continue;
             }
-            let html = redirect_page(&publish::relative_link(&alias, &page_files[url]));
+            let html = redirect_page(&publish::relative_link(&alias, &page_files[url]), internal);
             files.insert(alias, Output::Bytes(html.into_bytes()));
             summary.aliases += 1;
         }
     }
+    // Crawlers: an internal build asks them to stay out; a public one lists its pages.
+    let sitemap = match (&opts.audience, &opts.base_url) {
+        (Audience::Public, Some(base)) => {
+            let mut listed: Vec<&str> = pages.iter().map(|(u, _)| page_files[u].as_str()).collect();
+            listed.sort_unstable();
+            files.insert(
+                "sitemap.xml".into(),
+                Output::Bytes(publish::sitemap_xml(base, listed).into_bytes()),
+            );
+            summary.sitemap = true;
+            Some(format!("{base}sitemap.xml"))
+        }
+        _ => None,
+    };
+    files.insert(
+        "robots.txt".into(),
+        Output::Bytes(publish::robots_txt(opts.audience, sitemap.as_deref()).into_bytes()),
+    );
     for name in &asset_names {
         if let Some(data) = assets::data(name) {
             files.insert(format!("static/{name}"), Output::Bytes(data.to_vec()));
@@ -284,10 +313,15 @@ impl Linker<'_> {
 }
 
 /// A page that sends the reader to `to` (relative): for other URL forms of a page.
-fn redirect_page(to: &str) -> String {
+fn redirect_page(to: &str, noindex: bool) -> String {
     let to = to.replace('&', "&amp;").replace('"', "&quot;");
+    let robots = if noindex {
+        "<meta name=\"robots\" content=\"noindex\">\n"
+    } else {
+        ""
+    };
     format!(
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{robots}\
          <meta http-equiv=\"refresh\" content=\"0; url={to}\">\n\
          <link rel=\"canonical\" href=\"{to}\">\n<title>Moved</title>\n</head>\n\
          <body><p>This page is at <a href=\"{to}\">{to}</a>.</p></body>\n</html>\n"

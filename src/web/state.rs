@@ -91,6 +91,8 @@ pub struct Inner {
     /// Rendering for `netstack build`: pages leave out what needs a server (live reload, search
     /// over `/api`, pages answering a query string, raw and source views).
     pub static_site: bool,
+    /// Pages ask search engines not to index them (an internal build).
+    pub noindex: bool,
     /// Bumped after every reload: the generation of the snapshot now served.
     changes: watch::Sender<u64>,
     /// The generation whose lint run finished last.
@@ -115,15 +117,21 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(kb: KnowledgeBase, kb_dir: PathBuf, live: bool) -> Self {
-        Self::with_mode(kb, kb_dir, live, false)
+        Self::with_mode(kb, kb_dir, live, false, false)
     }
 
     /// The state `netstack build` renders pages from: the same pages, in static mode.
-    pub fn for_build(kb: KnowledgeBase, kb_dir: PathBuf) -> Self {
-        Self::with_mode(kb, kb_dir, false, true)
+    pub fn for_build(kb: KnowledgeBase, kb_dir: PathBuf, noindex: bool) -> Self {
+        Self::with_mode(kb, kb_dir, false, true, noindex)
     }
 
-    fn with_mode(kb: KnowledgeBase, kb_dir: PathBuf, live: bool, static_site: bool) -> Self {
+    fn with_mode(
+        kb: KnowledgeBase,
+        kb_dir: PathBuf,
+        live: bool,
+        static_site: bool,
+        noindex: bool,
+    ) -> Self {
         let (changes, _) = watch::channel(1);
         let (linted, _) = watch::channel(0);
         let (shutdown, _) = watch::channel(false);
@@ -141,6 +149,7 @@ impl AppState {
             kb_dir,
             live,
             static_site,
+            noindex,
             changes,
             linted,
             shutdown,

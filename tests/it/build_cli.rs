@@ -94,28 +94,10 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-#[test]
-fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
-    let (dir, kb) = bundled_copy();
-    let out = dir.path().join("site");
-    let stderr = build(&kb, &out);
-    assert!(!stderr.contains("warning"), "{stderr}");
-    assert!(stderr.contains("built "), "{stderr}");
-    let all = files(&out);
-    // Every page serve shows for the pattern repo, at its published path.
-    for page in [
-        "index.html",
-        "404.html",
-        "patterns/index.html",
-        "coverage.html",
-        "lint.html",
-        "problems.html",
-        "lint/rules/broken-link.html",
-        "docs/ops/backup/backup-cron-pattern/index.html",
-        "docs/lan/index.html",
-    ] {
-        assert!(all.contains(page), "{page} missing from {all:?}");
-    }
+/// Check every link of every page of the output at `out`: relative, to a file of the output, no
+/// query string but an asset's version, nothing that needs a server. Returns the links checked.
+fn crawl(out: &Path) -> usize {
+    let all = files(out);
     let mut checked = 0;
     for page in all.iter().filter(|f| f.ends_with(".html")) {
         let html = std::fs::read_to_string(out.join(page)).unwrap();
@@ -141,7 +123,32 @@ fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
             checked += 1;
         }
     }
-    assert!(checked > 1000, "only {checked} links checked");
+    checked
+}
+
+#[test]
+fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
+    let (dir, kb) = bundled_copy();
+    let out = dir.path().join("site");
+    let stderr = build(&kb, &out);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(stderr.contains("built "), "{stderr}");
+    let all = files(&out);
+    // Every page serve shows for the pattern repo, at its published path.
+    for page in [
+        "index.html",
+        "404.html",
+        "patterns/index.html",
+        "coverage.html",
+        "lint.html",
+        "problems.html",
+        "lint/rules/broken-link.html",
+        "docs/ops/backup/backup-cron-pattern/index.html",
+        "docs/lan/index.html",
+    ] {
+        assert!(all.contains(page), "{page} missing from {all:?}");
+    }
+    assert!(crawl(&out) > 1000);
     // Broken links of the repos are marked, never links to missing files.
     let guide =
         std::fs::read_to_string(out.join("docs/guides/writing-patterns/index.html")).unwrap();
@@ -159,33 +166,115 @@ fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
         "raw markdown copied"
     );
     assert!(!all.contains(".gitignore"), "an unlinked repo file copied");
+
+    // With every site published: their docs, folders and overviews link as well.
+    let toml = std::fs::read_to_string(kb.join("netstack.toml")).unwrap();
+    write(
+        &kb,
+        "netstack.toml",
+        format!("{toml}\n[publish]\nsites = [\"cf\", \"sl\", \"wf\"]\n"),
+    );
+    let with_sites = dir.path().join("with-sites");
+    let stderr = build(&kb, &with_sites);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    for site in ["cf", "sl", "wf"] {
+        assert!(
+            with_sites
+                .join(format!("sites/{site}/index.html"))
+                .is_file()
+        );
+    }
+    assert!(crawl(&with_sites) > crawl(&out));
+}
+
+/// Every output file holding `needle`.
+fn holding(out: &Path, needle: &str) -> Vec<String> {
+    files(out)
+        .into_iter()
+        .filter(|f| {
+            let bytes = std::fs::read(out.join(f)).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+        .collect()
 }
 
 #[test]
-fn site_repos_are_left_out_of_the_build() {
+fn a_site_appears_only_when_publish_names_it_and_never_in_a_public_build() {
     let (dir, kb) = bundled_copy();
-    let planted = "PLANTED-7f3a9c-private-value";
+    // A private site's text in a doc that follows a pattern (Followed-by panels, coverage),
+    // in its values, and in a doc of its own (pages, titles, lint findings).
+    let private = "PLANTED-7f3a9c-private";
+    let shared = "PLANTED-41be02-published";
+    for (site, planted) in [("sl", private), ("cf", shared)] {
+        let doc = format!("{site}/docs/backup.md");
+        let text = std::fs::read_to_string(kb.join(&doc)).unwrap();
+        write(
+            &kb,
+            &doc,
+            format!("{text}\n\n| key | value |\n|---|---|\n| backup_target | {planted}-host |\n"),
+        );
+        write(
+            &kb,
+            &format!("{site}/docs/{planted}.md"),
+            format!(
+                "# {planted}\n\nper netstack backup-cron-pattern, see [gone](nope-{planted}.md)\n"
+            ),
+        );
+    }
+    let toml = std::fs::read_to_string(kb.join("netstack.toml")).unwrap();
     write(
         &kb,
-        "cf/docs/backup.md",
-        format!(
-            "{}\n\nTarget host {planted}.\n",
-            std::fs::read_to_string(kb.join("cf/docs/backup.md")).unwrap()
-        ),
+        "netstack.toml",
+        format!("{toml}\n[publish]\nsites = [\"cf\"]\n"),
     );
-    write(&kb, "cf/docs/planted-note.md", format!("# {planted}\n"));
-    let out = dir.path().join("site");
-    build(&kb, &out);
-    for f in files(&out) {
-        let bytes = std::fs::read(out.join(&f)).unwrap();
+
+    let internal = dir.path().join("internal");
+    let stderr = build(&kb, &internal);
+    assert!(
+        stderr.contains("site(s) cf") && stderr.contains("noindex"),
+        "{stderr}"
+    );
+    assert_eq!(holding(&internal, private), Vec::<String>::new());
+    // The published site is there (so the search above can find a planted string).
+    assert!(!holding(&internal, shared).is_empty());
+    assert!(internal.join("sites/cf/index.html").is_file());
+    assert!(!internal.join("sites/sl").exists());
+    // Internal builds keep search engines out, on every page.
+    let robots = std::fs::read_to_string(internal.join("robots.txt")).unwrap();
+    assert!(robots.contains("Disallow: /"), "{robots}");
+    assert!(!internal.join("sitemap.xml").exists());
+    for f in files(&internal).iter().filter(|f| f.ends_with(".html")) {
+        let html = std::fs::read_to_string(internal.join(f)).unwrap();
         assert!(
-            !bytes
-                .windows(planted.len())
-                .any(|w| w == planted.as_bytes()),
-            "{f} holds text of a site repo"
+            html.contains("<meta name=\"robots\" content=\"noindex\">"),
+            "{f}"
         );
-        assert!(!f.starts_with("sites/") || f == "sites/index.html", "{f}");
     }
+
+    let public = dir.path().join("public");
+    let o = netstack()
+        .arg("--kb")
+        .arg(&kb)
+        .args(["build", "--public", "--out"])
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(holding(&public, private), Vec::<String>::new());
+    assert_eq!(holding(&public, shared), Vec::<String>::new());
+    assert!(!public.join("sites/cf").exists());
+    assert_eq!(holding(&public, "noindex"), Vec::<String>::new());
+    let sitemap = std::fs::read_to_string(public.join("sitemap.xml")).unwrap();
+    assert!(
+        sitemap.contains("<loc>https://netstack.org/docs/ops/backup/backup-cron-pattern/</loc>"),
+        "{sitemap}"
+    );
+    assert!(!sitemap.contains("404"), "{sitemap}");
+    let robots = std::fs::read_to_string(public.join("robots.txt")).unwrap();
+    assert!(
+        robots.contains("Sitemap: https://netstack.org/sitemap.xml"),
+        "{robots}"
+    );
 }
 
 #[test]

@@ -148,6 +148,7 @@ pub fn layout(state: &AppState, snap: &Snapshot, title: &str, nav: &'static str)
         problem_count: snap.problem_count,
         live: state.inner().live,
         static_site: state.inner().static_site,
+        noindex: state.inner().noindex,
         lint_pending: false,
     }
 }

@@ -20,12 +20,56 @@ pub const DEFAULT_OUT_DIR: &str = ".netstack/site";
 /// stale files from) an empty folder or one holding this file.
 pub const MARKER_FILE: &str = ".netstack-build";
 
+pub mod settings;
+
+/// Who a build is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// The pattern repo and the sites `[publish]` names; pages say `noindex`.
+    Internal,
+    /// The world (`--public`): the pattern repo alone; a sitemap for search engines.
+    Public,
+}
+
 /// The config a build loads: only what may be published. Site repos hold internal addresses,
-/// device names and people, so a build shows the pattern repo alone, and an excluded site's
-/// docs, values, names and findings are never loaded, so no page can show them.
-pub fn public_config(mut config: Config) -> Config {
-    config.sites.clear();
+/// device names and people, so a build shows the pattern repo and, for an internal build, the
+/// sites `[publish] sites` names; every other site is dropped before loading, so its docs,
+/// values, names and findings are never in the KB a page is rendered from.
+pub fn published_config(mut config: Config, audience: Audience) -> Config {
+    let allowed: Vec<String> = match audience {
+        Audience::Public => Vec::new(),
+        Audience::Internal => config.publish.site_names().map(str::to_string).collect(),
+    };
+    config.sites.retain(|s| allowed.contains(&s.name));
     config
+}
+
+/// `robots.txt` of a build: an internal build asks every crawler to stay out; a public one
+/// names its sitemap when it has one.
+pub fn robots_txt(audience: Audience, sitemap: Option<&str>) -> String {
+    match (audience, sitemap) {
+        (Audience::Internal, _) => "User-agent: *\nDisallow: /\n".to_string(),
+        (Audience::Public, Some(url)) => format!("User-agent: *\nAllow: /\n\nSitemap: {url}\n"),
+        (Audience::Public, None) => "User-agent: *\nAllow: /\n".to_string(),
+    }
+}
+
+/// `sitemap.xml` listing `pages` (output files) under `base_url` (ends with `/`), in order.
+pub fn sitemap_xml<'a>(base_url: &str, pages: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for page in pages {
+        let loc = format!("{base_url}{}", relative_link("index.html", page));
+        let loc = loc.strip_suffix("./").unwrap_or(&loc);
+        let loc = loc
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        out.push_str(&format!("  <url><loc>{loc}</loc></url>\n"));
+    }
+    out.push_str("</urlset>\n");
+    out
 }
 
 /// The decoded, checked segments of a URL path; `None` when a segment could leave its folder
@@ -113,6 +157,54 @@ pub fn relative_link(from: &str, to: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_build_shows_only_the_sites_publish_names_and_a_public_one_none() {
+        let dir = tempfile::tempdir().unwrap();
+        for d in ["netstack/docs", "cf", "sl"] {
+            std::fs::create_dir_all(dir.path().join(d)).unwrap();
+        }
+        let toml = "[patterns]\npath = \"netstack\"\n[[sites]]\nname = \"cf\"\npath = \"cf\"\n\
+                    [[sites]]\nname = \"sl\"\npath = \"sl\"\n[publish]\nsites = [\"cf\"]\n";
+        std::fs::write(dir.path().join(crate::config::CONFIG_FILE), toml).unwrap();
+        let config = Config::load(dir.path()).unwrap();
+        let names = |c: &Config| c.sites.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            names(&published_config(config.clone(), Audience::Internal)),
+            ["cf"]
+        );
+        assert!(names(&published_config(config.clone(), Audience::Public)).is_empty());
+        // Without `[publish]`, no site.
+        std::fs::write(
+            dir.path().join(crate::config::CONFIG_FILE),
+            toml.split("[publish]").next().unwrap(),
+        )
+        .unwrap();
+        let config = Config::load(dir.path()).unwrap();
+        assert_eq!(config.sites.len(), 2);
+        assert!(names(&published_config(config, Audience::Internal)).is_empty());
+    }
+
+    #[test]
+    fn internal_builds_keep_crawlers_out_and_public_ones_list_their_pages() {
+        assert!(robots_txt(Audience::Internal, None).contains("Disallow: /"));
+        let public = robots_txt(Audience::Public, Some("https://x.org/sitemap.xml"));
+        assert!(!public.contains("Disallow"));
+        assert!(public.contains("Sitemap: https://x.org/sitemap.xml"));
+        let xml = sitemap_xml(
+            "https://x.org/kb/",
+            ["index.html", "docs/a b/index.html", "coverage.html"],
+        );
+        assert!(xml.contains("<loc>https://x.org/kb/</loc>"), "{xml}");
+        assert!(
+            xml.contains("<loc>https://x.org/kb/docs/a%20b/</loc>"),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<loc>https://x.org/kb/coverage.html</loc>"),
+            "{xml}"
+        );
+    }
 
     #[test]
     fn page_urls_map_to_files_every_static_server_answers() {
