@@ -81,7 +81,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         format!("the pattern repo and site(s) {}", sites.join(", "))
     };
     eprintln!(
-        "built {} pages, {} aliases, {} linked files, {} assets ({} bytes) of {} into {} in {:.1} s{}",
+        "built {} pages, {} aliases, {} linked files, {} assets ({} bytes) of {} into {}: \
+         {} files written ({} bytes), {} unchanged, {} removed, in {:.1} s{}",
         summary.pages,
         summary.aliases,
         summary.files,
@@ -89,6 +90,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         summary.bytes,
         clean(&shown),
         clean(&out.display().to_string()),
+        summary.written,
+        summary.written_bytes,
+        summary.unchanged,
+        summary.removed,
         started.elapsed().as_secs_f64(),
         if audience == Audience::Internal {
             " (internal: noindex)"

@@ -31,8 +31,17 @@ pub struct Summary {
     pub assets: usize,
     /// Whether `sitemap.xml` was written (a public build with a base URL).
     pub sitemap: bool,
-    /// Bytes of everything written.
+    /// Bytes of the whole output.
     pub bytes: u64,
+    /// Files written because they are new or their bytes changed.
+    pub written: usize,
+    /// Bytes of those files.
+    pub written_bytes: u64,
+    /// Files already there with the same bytes (not touched: an unchanged rebuild writes
+    /// nothing).
+    pub unchanged: usize,
+    /// Files of the previous build this one no longer has, removed.
+    pub removed: usize,
     /// Internal links that lead to no output file: (page file, link as written).
     pub dead: Vec<(String, String)>,
 }
@@ -192,10 +201,14 @@ pub fn build(kb: KnowledgeBase, kb_dir: PathBuf, out: &Path, opts: &Options) -> 
             summary.assets += 1;
         }
     }
-    let (bytes, not_copied) = write_all(&kb, out, files)?;
-    summary.bytes = bytes;
-    summary.files -= not_copied.len();
-    summary.dead.extend(not_copied);
+    let w = write_all(&kb, out, files)?;
+    summary.bytes = w.bytes;
+    summary.written = w.written;
+    summary.written_bytes = w.written_bytes;
+    summary.unchanged = w.unchanged;
+    summary.removed = w.removed;
+    summary.files -= w.not_copied.len();
+    summary.dead.extend(w.not_copied);
     summary.dead.sort();
     Ok(summary)
 }
@@ -328,15 +341,27 @@ fn redirect_page(to: &str, noindex: bool) -> String {
     )
 }
 
+/// What writing the output did.
+#[derive(Default)]
+struct Written {
+    bytes: u64,
+    written: usize,
+    written_bytes: u64,
+    unchanged: usize,
+    removed: usize,
+    /// Linked repo files that could not be copied, each with why (the walk's rules hold, so a
+    /// FIFO or a link out of the repo is not read).
+    not_copied: Vec<(String, String)>,
+}
+
 /// Write the output: into an empty folder or a previous build's (marked by
-/// `publish::MARKER_FILE`); files of a previous build that this one does not write are removed.
-/// Returns the bytes written and the linked repo files that could not be copied (each with why:
-/// the walk's rules hold, so a FIFO or a link out of the repo is not read).
+/// `publish::MARKER_FILE`). A file whose bytes are already there is not touched; files of a
+/// previous build that this one does not have are removed.
 fn write_all(
     kb: &KnowledgeBase,
     out: &Path,
     mut files: BTreeMap<String, Output>,
-) -> Result<(u64, Vec<(String, String)>)> {
+) -> Result<Written> {
     if out.exists() {
         let marker = out.join(publish::MARKER_FILE);
         let empty = std::fs::read_dir(out)
@@ -352,18 +377,18 @@ fn write_all(
     }
     std::fs::create_dir_all(out)
         .with_context(|| format!("creating the output folder {}", out.display()))?;
-    std::fs::write(
-        out.join(publish::MARKER_FILE),
-        "written by netstack build: this folder is replaced by the next build\n",
-    )
-    .with_context(|| format!("writing {}", out.join(publish::MARKER_FILE).display()))?;
+    let marker = out.join(publish::MARKER_FILE);
+    let marker_text = "written by netstack build: this folder is replaced by the next build\n";
+    if std::fs::read(&marker).ok().as_deref() != Some(marker_text.as_bytes()) {
+        std::fs::write(&marker, marker_text)
+            .with_context(|| format!("writing {}", marker.display()))?;
+    }
     let roots: Vec<Option<PathBuf>> = kb
         .repos
         .iter()
         .map(|r| docengine::source::canonical_root(&r.root))
         .collect();
-    let mut bytes = 0u64;
-    let mut not_copied = Vec::new();
+    let mut w = Written::default();
     for (rel, output) in &files {
         let path = out.join(rel);
         if let Some(dir) = path.parent() {
@@ -373,13 +398,15 @@ fn write_all(
             Output::Bytes(b) => b.clone(),
             Output::RepoFile { repo, path: p } => {
                 let Some(root) = &roots[*repo] else {
-                    not_copied.push((rel.clone(), format!("{p}: repo folder not found")));
+                    w.not_copied
+                        .push((rel.clone(), format!("{p}: repo folder not found")));
                     continue;
                 };
                 let mut opened = match docengine::source::open_in_repo(&root.join(p), root) {
                     Ok(o) => o,
                     Err(skipped) => {
-                        not_copied.push((rel.clone(), format!("{p}: {}", skipped.message)));
+                        w.not_copied
+                            .push((rel.clone(), format!("{p}: {}", skipped.message)));
                         continue;
                     }
                 };
@@ -389,18 +416,35 @@ fn write_all(
                 data
             }
         };
-        bytes += data.len() as u64;
+        w.bytes += data.len() as u64;
+        if same_bytes(&path, &data) {
+            w.unchanged += 1;
+            continue;
+        }
         std::fs::write(&path, &data).with_context(|| format!("writing {}", path.display()))?;
+        w.written += 1;
+        w.written_bytes += data.len() as u64;
     }
-    for (rel, _) in &not_copied {
+    for (rel, _) in &w.not_copied {
         files.remove(rel);
     }
-    remove_stale(out, out, &files)?;
-    Ok((bytes, not_copied))
+    w.removed = remove_stale(out, out, &files)?;
+    Ok(w)
 }
 
-/// Remove files under `dir` that this build did not write (and folders left empty).
-fn remove_stale(out: &Path, dir: &Path, files: &BTreeMap<String, Output>) -> Result<()> {
+/// Does the regular file at `path` hold exactly `data`?
+fn same_bytes(path: &Path, data: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() && m.len() == data.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == data)
+        }
+        _ => false,
+    }
+}
+
+/// Remove files under `dir` that this build did not write (and folders left empty); how many.
+fn remove_stale(out: &Path, dir: &Path, files: &BTreeMap<String, Output>) -> Result<usize> {
+    let mut removed = 0;
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry?;
         let path = entry.path();
@@ -410,14 +454,15 @@ fn remove_stale(out: &Path, dir: &Path, files: &BTreeMap<String, Output>) -> Res
             .to_string_lossy()
             .replace('\\', "/");
         if entry.file_type()?.is_dir() {
-            remove_stale(out, &path, files)?;
+            removed += remove_stale(out, &path, files)?;
             if std::fs::read_dir(&path)?.next().is_none() {
                 std::fs::remove_dir(&path)
                     .with_context(|| format!("removing {}", path.display()))?;
             }
         } else if rel != publish::MARKER_FILE && !files.contains_key(&rel) {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            removed += 1;
         }
     }
-    Ok(())
+    Ok(removed)
 }

@@ -385,3 +385,49 @@ fn build_only_writes_into_a_folder_of_its_own_and_removes_stale_pages() {
     );
     assert!(out.join("index.html").is_file());
 }
+
+#[test]
+fn a_rebuild_writes_only_changed_bytes_and_the_same_inputs_give_the_same_tree() {
+    let (dir, kb) = bundled_copy();
+    let out = dir.path().join("site");
+    let first = build(&kb, &out);
+    assert!(first.contains(" 0 unchanged"), "{first}");
+    let page = out.join("docs/ops/backup/backup-cron-pattern/index.html");
+    let home = out.join("index.html");
+    let stamp = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    let (page_time, home_time) = (stamp(&page), stamp(&home));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    // Nothing changed: nothing written.
+    let again = build(&kb, &out);
+    assert!(again.contains(": 0 files written (0 bytes)"), "{again}");
+    assert_eq!(stamp(&page), page_time);
+
+    // The same inputs into another folder: the same bytes, and no path of this machine.
+    let twin = dir.path().join("twin");
+    build(&kb, &twin);
+    let all = files(&out);
+    assert_eq!(all, files(&twin));
+    for f in &all {
+        assert!(
+            std::fs::read(out.join(f)).unwrap() == std::fs::read(twin.join(f)).unwrap(),
+            "{f} differs between two builds of the same KB"
+        );
+    }
+    let machine = dir.path().to_string_lossy().into_owned();
+    assert_eq!(holding(&out, &machine), Vec::<String>::new());
+
+    // One doc edited: its page is rewritten, the home page is not.
+    let doc = kb.join("netstack/docs/ops/backup/backup-cron-pattern.md");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    std::fs::write(&doc, format!("{text}\nOne more sentence.\n")).unwrap();
+    let edited = build(&kb, &out);
+    assert!(edited.contains(": 1 files written"), "{edited}");
+    assert_ne!(stamp(&page), page_time);
+    assert_eq!(stamp(&home), home_time);
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("One more sentence.")
+    );
+}
