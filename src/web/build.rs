@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use docengine::publish::manifest::{FileEntry, MANIFEST_FILE, Manifest};
 use docengine::publish::{self, Audience};
 use docengine::routes::{self, Route};
 use docengine::{KnowledgeBase, lint};
@@ -42,6 +43,8 @@ pub struct Summary {
     pub unchanged: usize,
     /// Files of the previous build this one no longer has, removed.
     pub removed: usize,
+    /// The build's content id (`Manifest::release_id`).
+    pub release: String,
     /// Internal links that lead to no output file: (page file, link as written).
     pub dead: Vec<(String, String)>,
 }
@@ -58,6 +61,8 @@ pub struct Options {
     pub audience: Audience,
     /// The URL the output root is published at (ends with `/`), for `sitemap.xml`.
     pub base_url: Option<String>,
+    /// `build.json` without its file list (version, repos, config fingerprint).
+    pub manifest: Manifest,
 }
 
 /// Render every page of `kb` into `out`.
@@ -201,7 +206,8 @@ pub fn build(kb: KnowledgeBase, kb_dir: PathBuf, out: &Path, opts: &Options) -> 
             summary.assets += 1;
         }
     }
-    let w = write_all(&kb, out, files)?;
+    let w = write_all(&kb, out, files, opts.manifest.clone())?;
+    summary.release = w.release.clone();
     summary.bytes = w.bytes;
     summary.written = w.written;
     summary.written_bytes = w.written_bytes;
@@ -349,6 +355,7 @@ struct Written {
     written_bytes: u64,
     unchanged: usize,
     removed: usize,
+    release: String,
     /// Linked repo files that could not be copied, each with why (the walk's rules hold, so a
     /// FIFO or a link out of the repo is not read).
     not_copied: Vec<(String, String)>,
@@ -361,6 +368,7 @@ fn write_all(
     kb: &KnowledgeBase,
     out: &Path,
     mut files: BTreeMap<String, Output>,
+    mut manifest: Manifest,
 ) -> Result<Written> {
     if out.exists() {
         let marker = out.join(publish::MARKER_FILE);
@@ -417,6 +425,7 @@ fn write_all(
             }
         };
         w.bytes += data.len() as u64;
+        manifest.files.insert(rel.clone(), FileEntry::of(&data));
         if same_bytes(&path, &data) {
             w.unchanged += 1;
             continue;
@@ -428,6 +437,18 @@ fn write_all(
     for (rel, _) in &w.not_copied {
         files.remove(rel);
     }
+    // The manifest last: it lists what is there.
+    let json = manifest.to_json();
+    let path = out.join(MANIFEST_FILE);
+    w.bytes += json.len() as u64;
+    if same_bytes(&path, json.as_bytes()) {
+        w.unchanged += 1;
+    } else {
+        std::fs::write(&path, &json).with_context(|| format!("writing {}", path.display()))?;
+        w.written += 1;
+        w.written_bytes += json.len() as u64;
+    }
+    w.release = manifest.release_id();
     w.removed = remove_stale(out, out, &files)?;
     Ok(w)
 }
@@ -459,7 +480,7 @@ fn remove_stale(out: &Path, dir: &Path, files: &BTreeMap<String, Output>) -> Res
                 std::fs::remove_dir(&path)
                     .with_context(|| format!("removing {}", path.display()))?;
             }
-        } else if rel != publish::MARKER_FILE && !files.contains_key(&rel) {
+        } else if rel != publish::MARKER_FILE && rel != MANIFEST_FILE && !files.contains_key(&rel) {
             std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
             removed += 1;
         }

@@ -417,12 +417,13 @@ fn a_rebuild_writes_only_changed_bytes_and_the_same_inputs_give_the_same_tree() 
     let machine = dir.path().to_string_lossy().into_owned();
     assert_eq!(holding(&out, &machine), Vec::<String>::new());
 
-    // One doc edited: its page is rewritten, the home page is not.
+    // One doc edited: its page (and build.json, which lists its hash) is rewritten, the home
+    // page is not.
     let doc = kb.join("netstack/docs/ops/backup/backup-cron-pattern.md");
     let text = std::fs::read_to_string(&doc).unwrap();
     std::fs::write(&doc, format!("{text}\nOne more sentence.\n")).unwrap();
     let edited = build(&kb, &out);
-    assert!(edited.contains(": 1 files written"), "{edited}");
+    assert!(edited.contains(": 2 files written"), "{edited}");
     assert_ne!(stamp(&page), page_time);
     assert_eq!(stamp(&home), home_time);
     assert!(
@@ -430,4 +431,70 @@ fn a_rebuild_writes_only_changed_bytes_and_the_same_inputs_give_the_same_tree() 
             .unwrap()
             .contains("One more sentence.")
     );
+}
+
+#[test]
+fn build_json_lists_every_file_and_releases_swap_atomically() {
+    let (dir, kb) = bundled_copy();
+    let out = dir.path().join("site");
+    build(&kb, &out);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("build.json")).unwrap()).unwrap();
+    assert_eq!(manifest["netstack"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(manifest["audience"], "internal");
+    assert_eq!(manifest["repos"][0]["name"], "netstack");
+    // A copy outside git: no commit to name.
+    assert!(manifest["repos"][0]["commit"].is_null());
+    let listed = manifest["files"].as_object().unwrap();
+    let on_disk: BTreeSet<String> = files(&out)
+        .into_iter()
+        .filter(|f| f != "build.json" && f != ".netstack-build")
+        .collect();
+    assert_eq!(listed.keys().cloned().collect::<BTreeSet<_>>(), on_disk);
+    for (f, entry) in listed {
+        let size = std::fs::metadata(out.join(f)).unwrap().len();
+        assert_eq!(entry["size"].as_u64(), Some(size), "{f}");
+    }
+
+    // Releases: each build in its own folder, `current` swapped to the newest, `--keep` old ones.
+    let rd = dir.path().join("www");
+    let release = |kb: &Path| {
+        let o = netstack()
+            .arg("--kb")
+            .arg(kb)
+            .args(["build", "--keep", "2", "--release-dir"])
+            .arg(&rd)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_link(rd.join("current")).unwrap()
+    };
+    let doc = kb.join("netstack/docs/ops/backup/backup-cron-pattern.md");
+    let text = std::fs::read_to_string(&doc).unwrap();
+    let mut seen = Vec::new();
+    for n in 0..3 {
+        std::fs::write(&doc, format!("{text}\nRevision {n}.\n")).unwrap();
+        let current = release(&kb);
+        assert!(current.starts_with("releases"), "{current:?}");
+        let page = rd.join("current/docs/ops/backup/backup-cron-pattern/index.html");
+        assert!(
+            std::fs::read_to_string(page)
+                .unwrap()
+                .contains(&format!("Revision {n}.")),
+            "current does not serve release {n}"
+        );
+        seen.push(current);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kept: BTreeSet<String> = std::fs::read_dir(rd.join("releases"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let newest: BTreeSet<String> = seen[1..]
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(kept, newest, "--keep 2 keeps the two newest releases");
+    // The same content again: the same release, pointed at again.
+    assert_eq!(release(&kb), seen[2]);
 }

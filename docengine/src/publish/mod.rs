@@ -20,6 +20,7 @@ pub const DEFAULT_OUT_DIR: &str = ".netstack/site";
 /// stale files from) an empty folder or one holding this file.
 pub const MARKER_FILE: &str = ".netstack-build";
 
+pub mod manifest;
 pub mod settings;
 
 /// Who a build is for.
