@@ -51,6 +51,9 @@ pub enum Command {
     /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
     /// broken links, contracts, values. The CI gate.
     Lint(cmd::lint::Args),
+    /// Write the knowledge base as a static site: every page `serve` shows (the pattern repo
+    /// alone: site repos are private), relative links, linked repo files copied.
+    Build(cmd::build::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Search(args) => cmd::search::run(&cli, args),
         Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
+        Command::Build(args) => cmd::build::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

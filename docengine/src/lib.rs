@@ -19,6 +19,7 @@ pub mod lint;
 pub mod paths;
 pub mod problem;
 pub mod publication;
+pub mod publish;
 pub mod recommend;
 pub mod refs;
 pub mod render;

@@ -372,7 +372,7 @@ const LAYERS: &[&[&str]] = &[
     &["values"],
     &["doc"],
     &["refs", "contract"],
-    &["lint::rule", "lint::settings"],
+    &["lint::rule", "lint::settings", "publish::settings"],
     &["config"],
     &["kb", "routes"],
     &[
@@ -385,6 +385,7 @@ const LAYERS: &[&[&str]] = &[
         "summary",
         "scaffold",
         "testkit",
+        "publish",
     ],
 ];
 

@@ -67,6 +67,16 @@ fn asset(name: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|(n, _)| n == name).map(|(_, a)| a)
 }
 
+/// The name of every asset (`app.css`, `icon.svg`), for `netstack build`.
+pub fn names() -> impl Iterator<Item = String> {
+    ASSETS.iter().map(|(n, _)| n.clone())
+}
+
+/// The bytes of an asset.
+pub fn data(name: &str) -> Option<&'static [u8]> {
+    asset(name).map(|a| &a.data[..])
+}
+
 /// The versioned URL of an asset (`/static/app.css?v=0123…`).
 pub fn url(name: &str) -> String {
     match asset(name) {

@@ -21,6 +21,7 @@
 //! | `/static/…` | embedded CSS/JS |
 
 mod assets;
+pub mod build;
 mod cache;
 mod files;
 mod health;

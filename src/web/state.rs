@@ -56,7 +56,7 @@ impl Snapshot {
 }
 
 /// Run lint over a KB with its configured settings (no baseline: the web shows everything).
-fn run_lint(kb: &KnowledgeBase) -> LintOutcome {
+pub fn run_lint(kb: &KnowledgeBase) -> LintOutcome {
     match lint::Settings::from_config(&kb.config.lint) {
         Ok(settings) => LintOutcome {
             report: Ok(lint::lint(kb, &settings, &lint::Target::Everything, None)),
@@ -88,6 +88,11 @@ pub struct Inner {
     pub kb_dir: PathBuf,
     /// Is the file watcher on?
     pub live: bool,
+    /// Rendering for `netstack build`: pages leave out what needs a server (live reload, search
+    /// over `/api`, pages answering a query string, raw and source views).
+    pub static_site: bool,
+    /// Pages ask search engines not to index them (an internal build).
+    pub noindex: bool,
     /// Bumped after every reload: the generation of the snapshot now served.
     changes: watch::Sender<u64>,
     /// The generation whose lint run finished last.
@@ -112,6 +117,21 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(kb: KnowledgeBase, kb_dir: PathBuf, live: bool) -> Self {
+        Self::with_mode(kb, kb_dir, live, false, false)
+    }
+
+    /// The state `netstack build` renders pages from: the same pages, in static mode.
+    pub fn for_build(kb: KnowledgeBase, kb_dir: PathBuf, noindex: bool) -> Self {
+        Self::with_mode(kb, kb_dir, false, true, noindex)
+    }
+
+    fn with_mode(
+        kb: KnowledgeBase,
+        kb_dir: PathBuf,
+        live: bool,
+        static_site: bool,
+        noindex: bool,
+    ) -> Self {
         let (changes, _) = watch::channel(1);
         let (linted, _) = watch::channel(0);
         let (shutdown, _) = watch::channel(false);
@@ -128,6 +148,8 @@ impl AppState {
             snapshot: ArcSwap::from_pointee(Snapshot::new(Arc::new(kb), 1, None)),
             kb_dir,
             live,
+            static_site,
+            noindex,
             changes,
             linted,
             shutdown,

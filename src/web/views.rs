@@ -168,6 +168,10 @@ pub struct Layout {
     pub problem_count: usize,
     /// Live reload on?
     pub live: bool,
+    /// Rendered by `netstack build`: no search box, no links to pages that need a server.
+    pub static_site: bool,
+    /// `<meta name="robots" content="noindex">` (an internal build).
+    pub noindex: bool,
     /// The page shows lint findings but was rendered before the lint run finished.
     pub lint_pending: bool,
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: end-to-end tests of the real `netstack` binary, one
 //! module per area (ripgrep's and mdBook's layout), so the program is linked once.
 
+mod build_cli;
 mod check_cli;
 mod lint_cli;
 mod lint_quality;

@@ -18,6 +18,7 @@ use crate::front_matter::line_of;
 pub use crate::lint::settings::{LintConfig, RuleLevel};
 use crate::paths::{absolute, canonical, display_relative, normalize};
 use crate::publication::Publication;
+pub use crate::publish::settings::PublishConfig;
 
 /// The file name of a KB's config.
 pub const CONFIG_FILE: &str = "netstack.toml";
@@ -36,6 +37,8 @@ pub struct Config {
     pub index: IndexConfig,
     pub load: LoadConfig,
     pub recommend: RecommendConfig,
+    /// `[publish]`: what `netstack build` may show besides the pattern repo.
+    pub publish: PublishConfig,
 }
 
 /// The pattern repo: the WHY and HOW.
@@ -113,6 +116,8 @@ struct RawConfig {
     load: RawLoad,
     #[serde(default)]
     recommend: RecommendConfig,
+    #[serde(default)]
+    publish: PublishConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -349,6 +354,15 @@ impl Config {
             max_file_bytes: raw.load.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES),
         };
         raw.lint.check(file, text)?;
+        if let Some((name, offset)) = raw.publish.unknown_site(|n| names.contains(n)) {
+            return Err(Error::config(
+                file,
+                Some(lines.line_of(offset)),
+                format!(
+                    "[publish] sites names `{name}`, which is no [[sites]] entry: use a site's `name`, or remove it"
+                ),
+            ));
+        }
 
         Ok(Config {
             file: Some(file.to_path_buf()),
@@ -365,6 +379,7 @@ impl Config {
             index,
             load,
             recommend: raw.recommend,
+            publish: raw.publish,
         })
     }
 
@@ -625,6 +640,17 @@ mod tests {
         .to_string();
         assert!(err.contains("is a file, not a folder"), "{err}");
         assert!(!err.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_published_site_must_be_a_configured_site() {
+        let (_d, cfg) =
+            kb_with("[patterns]\npath = \"netstack\"\n\n[publish]\nsites = [\n  \"cf\",\n]\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("netstack.toml:6"), "{err}");
+        assert!(err.contains("`cf`") && err.contains("[[sites]]"), "{err}");
+        let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\n[publish]\nsite = []\n");
+        assert!(cfg.unwrap_err().to_string().contains("netstack.toml:4"));
     }
 
     #[test]

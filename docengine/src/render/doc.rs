@@ -63,6 +63,29 @@ pub(super) struct Shown {
     broken: Option<String>,
 }
 
+/// Where a doc's links may lead: to the server's search page (`serve`), or only to files
+/// (`netstack build`): a broken link or an unknown pattern is then marked but leads nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    Server,
+    Static,
+}
+
+impl Links {
+    /// The search for what a broken link wanted (`None` without a server: no link at all).
+    fn search(self, wanted: &str) -> Option<String> {
+        (self == Links::Server).then(|| search_url(wanted))
+    }
+
+    /// What a reader can do about a missing target.
+    fn hint(self) -> &'static str {
+        match self {
+            Links::Server => " Click to search for it.",
+            Links::Static => "",
+        }
+    }
+}
+
 pub(super) fn search_url(wanted: &str) -> String {
     let last = wanted
         .trim_end_matches('/')
@@ -79,6 +102,7 @@ pub(super) fn search_url(wanted: &str) -> String {
 
 pub(super) fn show_link(
     kb: &KnowledgeBase,
+    links: Links,
     from: DocId,
     target: &str,
     link_type: LinkType,
@@ -102,9 +126,9 @@ pub(super) fn show_link(
         LinkTarget::Missing { wanted } => {
             let reason = format!("{wanted} does not exist in the knowledge base");
             Shown {
-                href: search_url(wanted),
+                href: links.search(wanted).unwrap_or_default(),
                 class: class::MISSING,
-                tip: Some(format!("Broken link: {reason}. Click to search for it.")),
+                tip: Some(format!("Broken link: {reason}.{}", links.hint())),
                 broken: Some(reason),
             }
         }
@@ -145,8 +169,14 @@ pub(super) fn show_link(
     }
 }
 
+/// The opening tag of a link; without an `href` when it leads nowhere (a static build's
+/// broken link: marked, not a link to a missing file).
 pub(super) fn open_a(s: &Shown) -> String {
-    let mut a = format!("<a href=\"{}\" class=\"{}\"", escape(&s.href), s.class);
+    let mut a = if s.href.is_empty() && s.class == class::MISSING {
+        format!("<a class=\"{}\"", s.class)
+    } else {
+        format!("<a href=\"{}\" class=\"{}\"", escape(&s.href), s.class)
+    };
     if let Some(t) = &s.tip {
         a.push_str(&format!(" title=\"{}\"", escape(t)));
     }
@@ -170,8 +200,13 @@ impl Lines {
     }
 }
 
-/// Render one doc of the KB.
+/// Render one doc of the KB for the server.
 pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
+    render_doc_for(kb, id, Links::Server)
+}
+
+/// Render one doc of the KB, its links leading where `links` allows.
+pub fn render_doc_for(kb: &KnowledgeBase, id: DocId, links: Links) -> Rendered {
     let doc: &Doc = kb.doc(id);
     let body = doc.body();
     let lines = Lines::new(body, doc.body_line.max(1));
@@ -277,7 +312,7 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
                 title,
                 ..
             }) => {
-                let mut shown = show_link(kb, id, &dest_url, link_type);
+                let mut shown = show_link(kb, links, id, &dest_url, link_type);
                 // The author's title wins; a broken link still says why.
                 if !title.trim().is_empty() {
                     shown.tip = Some(match (&shown.broken, shown.tip.take()) {
@@ -302,7 +337,7 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
             Event::Start(Tag::Image {
                 dest_url, title, ..
             }) => {
-                let shown = show_link(kb, id, &dest_url, LinkType::Inline);
+                let shown = show_link(kb, links, id, &dest_url, LinkType::Inline);
                 if let Some(reason) = &shown.broken {
                     broken.push(BrokenLink {
                         line: lines.at(range.start),
@@ -353,17 +388,17 @@ pub fn render_doc(kb: &KnowledgeBase, id: DocId) -> Rendered {
                 let mentioned = near.iter().any(|m| t.contains(m.raw.as_str()));
                 if t.contains("://") || mentioned {
                     out.push(Event::InlineHtml(
-                        linkify(kb, id, &t, span, near, &mut broken).into(),
+                        linkify(kb, links, id, &t, span, near, &mut broken).into(),
                     ));
                 } else {
                     out.push(Event::Text(t));
                 }
             }
             Event::Html(h) => {
-                out.push(Event::Html(rewrite_html(kb, id, &h).into()));
+                out.push(Event::Html(rewrite_html(kb, links, id, &h).into()));
             }
             Event::InlineHtml(h) => {
-                out.push(Event::InlineHtml(rewrite_html(kb, id, &h).into()));
+                out.push(Event::InlineHtml(rewrite_html(kb, links, id, &h).into()));
             }
             other => out.push(other),
         }
@@ -415,13 +450,7 @@ pub(super) fn image_html(shown: &Shown, title: &str, alt: &str) -> String {
     }
     if shown.class == class::MISSING {
         let label = if alt.is_empty() { "image" } else { alt };
-        return format!(
-            "<a href=\"{}\" class=\"{}\" title=\"{}\">missing image: {}</a>",
-            escape(&shown.href),
-            class::MISSING,
-            escape(shown.tip.as_deref().unwrap_or("")),
-            escape(label)
-        );
+        return format!("{}missing image: {}</a>", open_a(shown), escape(label));
     }
     let mut s = format!(
         "<img src=\"{}\" alt=\"{}\" loading=\"lazy\"",
@@ -458,6 +487,7 @@ pub(super) fn mentions_on(mentions: &[Mention], span: (u32, u32)) -> &[Mention] 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn linkify(
     kb: &KnowledgeBase,
+    links: Links,
     from: DocId,
     text: &str,
     lines: (u32, u32),
@@ -468,7 +498,7 @@ pub(super) fn linkify(
     let mut found: Vec<(usize, usize, Shown)> = Vec::new();
     for (start, end) in bare_urls(text) {
         let url = &text[start..end];
-        let shown = show_link(kb, from, url, LinkType::Autolink);
+        let shown = show_link(kb, links, from, url, LinkType::Autolink);
         if let Some(reason) = &shown.broken {
             broken.push(BrokenLink {
                 line: lines.0,
@@ -502,11 +532,12 @@ pub(super) fn linkify(
                     broken: None,
                 },
                 None => Shown {
-                    href: search_url(&mention.raw),
+                    href: links.search(&mention.raw).unwrap_or_default(),
                     class: class::MISSING,
                     tip: Some(format!(
-                        "No pattern `{}` in the pattern repo. Click to search for it.",
-                        mention.raw
+                        "No pattern `{}` in the pattern repo.{}",
+                        mention.raw,
+                        links.hint()
                     )),
                     broken: None,
                 },
@@ -532,7 +563,7 @@ pub(super) fn linkify(
 }
 
 /// Rewrite `href`/`src` in raw HTML to in-app routes (the sanitizer runs afterwards).
-pub(super) fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> String {
+pub(super) fn rewrite_html(kb: &KnowledgeBase, links: Links, from: DocId, html: &str) -> String {
     if !html.contains('=') {
         return html.to_string();
     }
@@ -545,11 +576,15 @@ pub(super) fn rewrite_html(kb: &KnowledgeBase, from: DocId, html: &str) -> Strin
                 .map(|m| m.as_str())
                 .unwrap_or("");
             let decoded = raw.replace("&amp;", "&");
-            let shown = show_link(kb, from, &decoded, LinkType::Inline);
+            let shown = show_link(kb, links, from, &decoded, LinkType::Inline);
             // An image that is not there stays unresolved (the browser shows its alt text):
             // a search page is no image.
             let is_src = c[1].trim_start().to_ascii_lowercase().starts_with("src");
-            let href = if is_src && shown.class == class::MISSING {
+            // Without a server, a missing target is no link and no image: the attribute is
+            // emptied rather than left pointing at a file the build does not have.
+            let href = if shown.class == class::MISSING && links == Links::Static {
+                ""
+            } else if is_src && shown.class == class::MISSING {
                 &decoded
             } else {
                 &shown.href

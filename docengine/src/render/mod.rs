@@ -14,6 +14,6 @@ mod sanitize;
 #[cfg(test)]
 mod tests;
 
-pub use doc::{BrokenLink, Rendered, TocEntry, render_doc};
+pub use doc::{BrokenLink, Links, Rendered, TocEntry, render_doc, render_doc_for};
 pub use prose::{escape, markdown_to_html, prose_html};
 pub use sanitize::{class, sanitize};

@@ -21,6 +21,40 @@ fn link_titles_are_kept() {
 }
 
 #[test]
+fn without_a_server_broken_links_are_marked_and_lead_nowhere() {
+    let doc = "# i\n\n[gone](nope.md), ![pic](gone.png), per netstack no-such-pattern, \
+               <a href=\"nope2.md\">raw</a> <img src=\"gone2.png\"> and \
+               [ok](../../netstack/docs/ops/backup/backup-cron-pattern.md)\n";
+    let (_d, kb) = kb_with(doc);
+    let id = kb.find("wf", "docs/backup.md").unwrap();
+    let served = render_doc(&kb, id);
+    let r = render_doc_for(&kb, id, Links::Static);
+    assert!(served.html.contains("/search?q=nope"), "{}", served.html);
+    assert!(!r.html.contains("/search"), "{}", r.html);
+    assert!(!r.html.contains("search for it"), "{}", r.html);
+    assert!(!r.html.contains("nope2.md\""), "{}", r.html);
+    assert!(!r.html.contains("gone2.png\""), "{}", r.html);
+    // Marked as in `serve`, and the same broken links are reported.
+    assert_eq!(
+        r.html.matches(class::MISSING).count(),
+        served.html.matches(class::MISSING).count()
+    );
+    assert!(
+        r.html.contains(&format!("<a class=\"{}\"", class::MISSING)),
+        "{}",
+        r.html
+    );
+    assert_eq!(r.broken.len(), served.broken.len());
+    // Links that lead somewhere are the same.
+    assert!(
+        r.html
+            .contains("href=\"/docs/ops/backup/backup-cron-pattern/\""),
+        "{}",
+        r.html
+    );
+}
+
+#[test]
 fn a_raw_image_that_is_not_there_is_not_a_search_link() {
     // issue 15 row 14: `<img src=x>` became `<img src="/search?q=x">`.
     let r = render("# i\n\n<img src=x alt=\"a diagram\"> and <img src=\"rack.svg\">\n");

@@ -14,7 +14,7 @@ use docengine::routes;
 use docengine::{DocId, DocKind, Severity};
 
 use crate::web::pages::parts::*;
-use crate::web::pages::{Html, NeedsLint, cache_key, cached, layout, render_template};
+use crate::web::pages::{Html, Mode, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, LintOutcome, Snapshot};
 use crate::web::views::*;
 
@@ -29,19 +29,7 @@ pub async fn patterns(
         &cache_key(&uri),
         &headers,
         NeedsLint::No,
-        |st, snap, _| {
-            let kb = &snap.kb;
-            let page = PatternsPage {
-                layout: layout(st, snap, "Patterns", "patterns"),
-                total: kb.pattern_count(),
-                categories: category_cards(kb, usize::MAX),
-                guides: browse::guides(kb)
-                    .into_iter()
-                    .map(|d| doc_link(kb, d))
-                    .collect(),
-            };
-            Html(StatusCode::OK, render_template(&page))
-        },
+        patterns_page,
     )
     .await
 }
@@ -82,7 +70,10 @@ pub fn source_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&Lint
             }
         }
     }
-    let findings = mine.iter().map(|f| finding_row(kb, f)).collect();
+    let findings = mine
+        .iter()
+        .map(|f| finding_row(kb, Mode::of(st), f))
+        .collect();
     let lines = doc
         .source
         .lines()
@@ -124,7 +115,7 @@ pub fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOut
     let kb = &snap.kb;
     let doc = kb.doc(id);
     let repo = kb.repo_index(doc);
-    let rendered = render::render_doc(kb, id);
+    let rendered = render::render_doc_for(kb, id, Mode::of(st).links());
     let shown_path = kb.display_path(doc);
     let mut doc_crumbs = crumbs(kb, repo, &doc.path, false);
     if is_index(&doc.path) && doc_crumbs.len() > 1 {
@@ -316,7 +307,7 @@ pub fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOut
             .flatten(),
         truncated: doc.truncated,
         lines: doc.line_count(),
-        findings: doc_findings(kb, lint, &doc.repo, &doc.path),
+        findings: doc_findings(kb, Mode::of(st), lint, &doc.repo, &doc.path),
     };
     Html(StatusCode::OK, render_template(&page))
 }
@@ -385,6 +376,21 @@ pub fn dir_page(st: &AppState, snap: &Snapshot, repo: usize, path: &str) -> Html
         dirs,
         docs,
         files,
+    };
+    Html(StatusCode::OK, render_template(&page))
+}
+
+/// Every pattern by category, and the guides.
+pub fn patterns_page(st: &AppState, snap: &Snapshot, _: Option<&LintOutcome>) -> Html {
+    let kb = &snap.kb;
+    let page = PatternsPage {
+        layout: layout(st, snap, "Patterns", "patterns"),
+        total: kb.pattern_count(),
+        categories: category_cards(kb, usize::MAX),
+        guides: browse::guides(kb)
+            .into_iter()
+            .map(|d| doc_link(kb, d))
+            .collect(),
     };
     Html(StatusCode::OK, render_template(&page))
 }

@@ -82,7 +82,7 @@ pub async fn fallback(State(state): State<AppState>, req: Request) -> Response<B
     }
 }
 
-fn render_route(
+pub fn render_route(
     st: &AppState,
     snap: &Snapshot,
     route: &Route,

@@ -102,6 +102,38 @@ pub fn cache_key_str(uri: &Uri) -> &str {
         .unwrap_or_else(|| uri.path())
 }
 
+/// Who a page is rendered for: the server (every link), or `netstack build`'s static files,
+/// where a link to a view only a server answers (a query string, `?source`, `?raw`,
+/// recommendation previews) is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Serve,
+    Static,
+}
+
+impl Mode {
+    pub fn of(state: &AppState) -> Mode {
+        if state.inner().static_site {
+            Mode::Static
+        } else {
+            Mode::Serve
+        }
+    }
+
+    /// Where the links of a rendered doc may lead.
+    pub fn links(self) -> docengine::render::Links {
+        match self {
+            Mode::Serve => docengine::render::Links::Server,
+            Mode::Static => docengine::render::Links::Static,
+        }
+    }
+
+    /// `url` when a server answers the page; `None` in a static build.
+    pub fn server_only(self, url: String) -> Option<String> {
+        (self == Mode::Serve).then_some(url)
+    }
+}
+
 /// The frame of every page.
 pub fn layout(state: &AppState, snap: &Snapshot, title: &str, nav: &'static str) -> Layout {
     Layout {
@@ -115,6 +147,8 @@ pub fn layout(state: &AppState, snap: &Snapshot, title: &str, nav: &'static str)
         js: assets::url("app.js"),
         problem_count: snap.problem_count,
         live: state.inner().live,
+        static_site: state.inner().static_site,
+        noindex: state.inner().noindex,
         lint_pending: false,
     }
 }

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, Response, StatusCode};
 use crate::web::cache::CachedPage;
 use crate::web::pages::parts::*;
 use crate::web::pages::{layout, render_template};
-use crate::web::state::AppState;
+use crate::web::state::{AppState, Snapshot};
 use crate::web::views::*;
 
 /// The 404 page: what might have been meant.
@@ -14,36 +14,39 @@ pub async fn not_found(state: &AppState, path: &str, headers: HeaderMap) -> Resp
     let st = state.clone();
     let path = path.to_string();
     let snap = state.snapshot();
-    let html = tokio::task::spawn_blocking(move || {
-        let kb = &snap.kb;
-        let shown = decoded(&path);
-        let words = words_of(&shown);
-        let mut suggestions: Vec<Link> = Vec::new();
-        let last = shown
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .trim_end_matches(".md");
-        for id in kb.suggest_patterns(last, 5) {
-            if let Some(d) = kb.pattern(id) {
-                suggestions.push(pattern_link(kb, d));
-            }
-        }
-        let mut l = layout(&st, &snap, "Not found", "");
-        l.query = words;
-        let hits = crate::web::pages::search::for_missing_path(&st, &snap, &l.query);
-        render_template(&NotFoundPage {
-            layout: l,
-            path: shown,
-            suggestions,
-            hits,
-        })
-    })
-    .await
-    .unwrap_or_default();
+    let html = tokio::task::spawn_blocking(move || page(&st, &snap, &path))
+        .await
+        .unwrap_or_default();
     let page = CachedPage::new(StatusCode::NOT_FOUND, "text/html; charset=utf-8", html);
     page.respond(&headers)
+}
+
+/// The 404 page for `path` (empty: the static build's `404.html`, for any path).
+pub fn page(st: &AppState, snap: &Snapshot, path: &str) -> String {
+    let kb = &snap.kb;
+    let shown = decoded(path);
+    let words = words_of(&shown);
+    let mut suggestions: Vec<Link> = Vec::new();
+    let last = shown
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches(".md");
+    for id in kb.suggest_patterns(last, 5) {
+        if let Some(d) = kb.pattern(id) {
+            suggestions.push(pattern_link(kb, d));
+        }
+    }
+    let mut l = layout(st, snap, "Not found", "");
+    l.query = words;
+    let hits = crate::web::pages::search::for_missing_path(st, snap, &l.query);
+    render_template(&NotFoundPage {
+        layout: l,
+        path: shown,
+        suggestions,
+        hits,
+    })
 }
 
 /// Search words from a path: `/docs/ops/backup/backup-corn-pattern/` → "backup corn pattern".

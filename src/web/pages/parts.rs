@@ -7,6 +7,7 @@ use docengine::lint;
 use docengine::routes;
 use docengine::{DocId, KnowledgeBase};
 
+use crate::web::pages::Mode;
 use crate::web::state::LintOutcome;
 use crate::web::views::*;
 
@@ -32,7 +33,7 @@ pub fn pattern_link(kb: &KnowledgeBase, id: DocId) -> Link {
     )
 }
 
-pub fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
+pub fn problem_row(kb: &KnowledgeBase, mode: Mode, p: &ProblemEntry) -> ProblemRow {
     ProblemRow {
         severity: p.severity.as_str(),
         kind: p.kind.clone(),
@@ -41,16 +42,16 @@ pub fn problem_row(kb: &KnowledgeBase, p: &ProblemEntry) -> ProblemRow {
             None => p.path.clone(),
         },
         // At its line of the source when it has one.
-        url: p.doc.map(|d| match p.line {
-            Some(l) => format!("{}?source#L{l}", routes::doc_url(kb, d)),
-            None => routes::doc_url(kb, d),
+        url: p.doc.map(|d| match (p.line, mode) {
+            (Some(l), Mode::Serve) => format!("{}?source#L{l}", routes::doc_url(kb, d)),
+            _ => routes::doc_url(kb, d),
         }),
         message: p.message_with_hint(kb),
         site: p.site.clone(),
     }
 }
 
-pub fn finding_row(kb: &KnowledgeBase, f: &lint::Finding) -> FindingRow {
+pub fn finding_row(kb: &KnowledgeBase, mode: Mode, f: &lint::Finding) -> FindingRow {
     let pattern_of = |p: &lint::PatternRef| {
         kb.pattern(&p.id)
             .or_else(|| kb.find(&kb.pattern_repo().name, &p.path))
@@ -73,10 +74,10 @@ pub fn finding_row(kb: &KnowledgeBase, f: &lint::Finding) -> FindingRow {
         recommend: f
             .site
             .as_ref()
-            .map(|_| format!("/recommend/finding?fp={}", f.fingerprint)),
-        source_url: kb
-            .find(&f.repo, &f.path)
-            .map(|d| format!("{}?source#L{}", routes::doc_url(kb, d), f.line)),
+            .and_then(|_| mode.server_only(format!("/recommend/finding?fp={}", f.fingerprint))),
+        source_url: kb.find(&f.repo, &f.path).and_then(|d| {
+            mode.server_only(format!("{}?source#L{}", routes::doc_url(kb, d), f.line))
+        }),
         suggestions: f
             .suggestions
             .iter()
@@ -101,12 +102,13 @@ pub fn findings_of<'a>(
 /// Findings of one doc, as rows.
 pub fn doc_findings(
     kb: &KnowledgeBase,
+    mode: Mode,
     lint: Option<&LintOutcome>,
     repo: &str,
     path: &str,
 ) -> Vec<FindingRow> {
     findings_of(lint, repo, path)
-        .map(|f| finding_row(kb, f))
+        .map(|f| finding_row(kb, mode, f))
         .collect()
 }
 

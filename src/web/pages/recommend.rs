@@ -10,7 +10,7 @@ use docengine::routes;
 use serde::Deserialize;
 
 use crate::web::pages::parts::*;
-use crate::web::pages::{Html, NeedsLint, cache_key, cached, layout, render_template};
+use crate::web::pages::{Html, Mode, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, Snapshot};
 use crate::web::views::*;
 
@@ -216,7 +216,7 @@ pub async fn recommend_finding(
         let mut page = recommend_page_base(st, snap, &site, &pattern, f.severity.as_str());
         page.finding = vec![FindingRow {
             recommend: None,
-            ..finding_row(kb, f)
+            ..finding_row(kb, Mode::of(st), f)
         }];
         match recommend::FindingInput::from_lint(f) {
             None => {

@@ -11,27 +11,13 @@ use docengine::routes;
 use docengine::{DocId, KnowledgeBase};
 
 use crate::web::pages::parts::*;
-use crate::web::pages::{Html, NeedsLint, cache_key, cached, layout, render_template};
+use crate::web::pages::{Html, Mode, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, LintOutcome, Snapshot};
 use crate::web::views::*;
 
 /// `GET /sites/`
 pub async fn sites(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response<Body> {
-    cached(
-        &state,
-        &cache_key(&uri),
-        &headers,
-        NeedsLint::No,
-        |st, snap, _| {
-            let kb = &snap.kb;
-            let page = SitesPage {
-                layout: layout(st, snap, "Sites", "sites"),
-                sites: site_cards(kb, &browse::problems(kb)),
-            };
-            Html(StatusCode::OK, render_template(&page))
-        },
-    )
-    .await
+    cached(&state, &cache_key(&uri), &headers, NeedsLint::No, list_page).await
 }
 
 pub fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
@@ -103,9 +89,11 @@ pub fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintO
         findings: site_findings
             .iter()
             .take(SITE_FINDINGS)
-            .map(|f| finding_row(kb, f))
+            .map(|f| finding_row(kb, Mode::of(st), f))
             .collect(),
-        lint_url: format!("/lint?site={}", routes::encode_query(site)),
+        lint_url: Mode::of(st)
+            .server_only(format!("/lint?site={}", routes::encode_query(site)))
+            .unwrap_or_else(|| "/lint".into()),
         layout: {
             let mut l = layout(st, snap, site, "sites");
             l.lint_pending = lint.is_none();
@@ -139,13 +127,23 @@ pub fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintO
         unresolved: mine
             .iter()
             .filter(|p| p.kind == "unresolved-reference")
-            .map(|p| problem_row(kb, p))
+            .map(|p| problem_row(kb, Mode::of(st), p))
             .collect(),
         problems: mine
             .iter()
             .filter(|p| p.kind != "unresolved-reference")
-            .map(|p| problem_row(kb, p))
+            .map(|p| problem_row(kb, Mode::of(st), p))
             .collect(),
+    };
+    Html(StatusCode::OK, render_template(&page))
+}
+
+/// The sites list.
+pub fn list_page(st: &AppState, snap: &Snapshot, _: Option<&LintOutcome>) -> Html {
+    let kb = &snap.kb;
+    let page = SitesPage {
+        layout: layout(st, snap, "Sites", "sites"),
+        sites: site_cards(kb, &browse::problems(kb)),
     };
     Html(StatusCode::OK, render_template(&page))
 }
