@@ -29,6 +29,7 @@ mod search;
 mod state;
 #[cfg(test)]
 mod tests;
+mod usage;
 mod views;
 
 use std::net::SocketAddr;

@@ -23,6 +23,7 @@ use super::assets;
 use super::cache::CachedPage;
 use super::files;
 use super::state::{AppState, LintOutcome, Snapshot};
+use super::usage;
 use super::views::*;
 
 /// Patterns listed per category card on the home page.
@@ -275,6 +276,7 @@ fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
                 .extend(kb.followed_by_doc(id));
         }
     }
+    let linked = usage::linked_counts(kb);
     kb.repos
         .iter()
         .skip(1)
@@ -292,6 +294,7 @@ fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard> {
                 loaded: r.loaded,
                 docs: docs.get(r.name.as_str()).copied().unwrap_or(0),
                 patterns: followed.get(r.name.as_str()).map_or(0, |f| f.len()),
+                linked: linked.get(&r.name).copied().unwrap_or(0),
                 contract: contract_status(kb.contract(&r.name)),
                 problems: per_site.get(r.name.as_str()).copied().unwrap_or(0),
                 name: r.name.clone(),
@@ -562,6 +565,7 @@ pub async fn coverage(
                     .iter()
                     .map(|&d| pattern_link(kb, d))
                     .collect(),
+                used: usage::coverage_rows(kb, &cov),
                 orphans: cov
                     .orphans
                     .iter()
@@ -1486,6 +1490,8 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
             Vec::new()
         },
         follows,
+        uses: usage::used_links(kb, &kb.used_by_doc(id)),
+        links_pattern_repo: kb.links_pattern_repo(id),
         broken: rendered.broken,
         problems,
         site,
@@ -1611,6 +1617,11 @@ fn dir_page(st: &AppState, snap: &Snapshot, repo: usize, path: &str) -> Html {
         dirs,
         docs,
         files,
+        used_by: if repo == 0 {
+            usage::folder_users(kb, path)
+        } else {
+            Vec::new()
+        },
     };
     Html(StatusCode::OK, render_template(&page))
 }
@@ -1669,9 +1680,11 @@ fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintOutco
                 title: kb.doc(e.doc).title.clone(),
                 path: kb.doc(e.doc).path.clone(),
                 follows: e.follows.iter().map(|&p| pattern_link(kb, p)).collect(),
+                uses: usage::used_links(kb, &e.uses),
             })
             .collect(),
         patterns: o.patterns.iter().map(|&p| pattern_link(kb, p)).collect(),
+        uses: usage::used_links(kb, &o.uses),
         total_patterns: kb.pattern_count(),
         unresolved: mine
             .iter()

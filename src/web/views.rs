@@ -202,6 +202,8 @@ pub struct SiteCard {
     pub loaded: bool,
     pub docs: usize,
     pub patterns: usize,
+    /// Guides, index pages and folders of the pattern repo its docs link.
+    pub linked: usize,
     /// ok, missing, invalid
     pub contract: &'static str,
     pub problems: usize,
@@ -423,6 +425,11 @@ pub struct DocPage {
     pub declared: Vec<String>,
     pub related: Vec<Link>,
     pub follows: Vec<FollowsRow>,
+    /// For a site doc: guides, index pages and folders of the pattern repo it links.
+    pub uses: Vec<Link>,
+    /// For a site doc: does it link anything of the pattern repo (else the "links no
+    /// pattern" hint shows)?
+    pub links_pattern_repo: bool,
     pub broken: Vec<BrokenLink>,
     pub problems: Vec<ProblemRow>,
     pub site: Option<Link>,
@@ -440,6 +447,8 @@ pub struct SiteDocRow {
     pub title: String,
     pub path: String,
     pub follows: Vec<Link>,
+    /// Guides, index pages and folders of the pattern repo it links.
+    pub uses: Vec<Link>,
 }
 
 #[derive(Template)]
@@ -456,6 +465,8 @@ pub struct SitePage {
     pub folders: Vec<Link>,
     pub docs: Vec<SiteDocRow>,
     pub patterns: Vec<Link>,
+    /// Guides, index pages and folders of the pattern repo its docs link.
+    pub uses: Vec<Link>,
     pub total_patterns: usize,
     pub unresolved: Vec<ProblemRow>,
     pub problems: Vec<ProblemRow>,
@@ -497,6 +508,8 @@ pub struct DirPage {
     pub dirs: Vec<Link>,
     pub docs: Vec<Link>,
     pub files: Vec<FileRow>,
+    /// For a pattern-repo folder without an index page: the site docs that link it.
+    pub used_by: Vec<Link>,
 }
 
 /// A category row of the coverage summary.
@@ -533,6 +546,8 @@ pub struct CoveragePage {
     /// Rows left out (the matrix is shown per category for big KBs).
     pub hidden_rows: usize,
     pub unfollowed: Vec<Link>,
+    /// Guides, index pages and folders some site uses, with the docs that link them.
+    pub used: Vec<CoverageRowView>,
     pub orphans: Vec<(Link, Vec<Link>)>,
     pub total_patterns: usize,
 }
