@@ -51,6 +51,8 @@ pub enum Command {
     /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
     /// broken links, contracts, values. The CI gate.
     Lint(cmd::lint::Args),
+    /// Write the skeleton a workflow step asks for: a site's contract.
+    New(cmd::new::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -114,6 +116,7 @@ fn main() -> ExitCode {
         Command::Search(args) => cmd::search::run(&cli, args),
         Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
+        Command::New(args) => cmd::new::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

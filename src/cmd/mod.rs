@@ -3,6 +3,7 @@
 pub mod check;
 pub mod init;
 pub mod lint;
+pub mod new;
 pub mod recommend;
 pub mod search;
 pub mod serve;

@@ -161,6 +161,11 @@ async fn site_pages_show_contract_docs_and_patterns() {
     );
     let r = get(&app, "/sites/wf/").await;
     assert!(r.body.contains("contract-missing"), "wf has no contract");
+    assert!(
+        r.body
+            .contains("<code>netstack new contract --site wf --email ADDR</code>"),
+        "the site page prints the command that writes one"
+    );
 
     let r = get(&app, "/sites/wf/docs/backup.md").await;
     assert_eq!(r.status, StatusCode::OK);

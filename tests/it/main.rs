@@ -4,6 +4,7 @@
 mod check_cli;
 mod lint_cli;
 mod lint_quality;
+mod new_cli;
 mod output;
 mod recommend_cli;
 mod search_cli;

@@ -17,6 +17,12 @@ use structured::parse_structured;
 
 use crate::doc::Doc;
 
+/// The command that writes a site's contract skeleton (`netstack new contract`), as the
+/// `missing-contract` finding and the site page print it.
+pub fn new_command(site: &str) -> String {
+    format!("netstack new contract --site {site} --email ADDR")
+}
+
 /// Understand a contract doc.
 pub fn parse(doc: &Doc) -> Result<Contract, ContractError> {
     if let Some(fm) = &doc.front_matter
