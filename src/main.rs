@@ -51,7 +51,7 @@ pub enum Command {
     /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
     /// broken links, contracts, values. The CI gate.
     Lint(cmd::lint::Args),
-    /// Write the skeleton a workflow step asks for: a site's contract.
+    /// Write the skeleton a workflow step asks for: a new pattern, a site's contract.
     New(cmd::new::Args),
 }
 

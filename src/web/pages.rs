@@ -1178,6 +1178,7 @@ pub async fn not_found(state: &AppState, path: &str, headers: HeaderMap) -> Resp
         let hits = super::search::for_missing_path(&st, &snap, &l.query);
         render_template(&NotFoundPage {
             layout: l,
+            new_pattern: docengine::scaffold::new_pattern_command_for_path(kb, &shown),
             path: shown,
             suggestions,
             hits,

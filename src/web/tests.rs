@@ -802,3 +802,39 @@ async fn code_blocks_and_tables_are_named_keyboard_regions() {
     assert!(!b.contains("role=\"button\""), "{b}");
     assert!(!b.contains("tabindex=\"5\""), "{b}");
 }
+
+/// Issue 12 item 3: a search no pattern answers and a missing pattern page print the command
+/// that writes the pattern; a search a pattern answers does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_without_a_good_result_and_the_404_print_the_new_pattern_command() {
+    let (_dir, _state, app) = app_with_search().await;
+    let r = get(&app, "/search?q=printer+queues").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern CATEGORY printer-queues</code>"),
+        "{}",
+        r.body
+    );
+    let r = get(&app, "/search?q=printer+queues&category=ops/tools").await;
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern ops/tools printer-queues</code>"),
+        "the category filter is the category"
+    );
+    let r = get(&app, "/search?q=restic+backup").await;
+    assert!(r.body.contains("result-title"), "{}", r.body);
+    assert!(
+        !r.body.contains("netstack new pattern"),
+        "a pattern answers it"
+    );
+
+    let r = get(&app, "/docs/ops/backup/backup-rotation-pattern/").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern ops/backup backup-rotation</code>"),
+        "{}",
+        r.body
+    );
+}

@@ -571,6 +571,8 @@ pub struct NotFoundPage {
     pub suggestions: Vec<Link>,
     /// Search hits for the words of the path.
     pub hits: Vec<SearchHitView>,
+    /// The command that writes the pattern the path names (when it names one).
+    pub new_pattern: Option<String>,
 }
 
 /// A site value in a recommendation.
@@ -672,6 +674,8 @@ pub struct SearchPage {
     pub next: Option<String>,
     /// Patterns with a close id, when nothing matched.
     pub suggestions: Vec<Link>,
+    /// When no pattern matches all the words: the command that writes one.
+    pub new_pattern: Option<String>,
     /// Active filters, each with the URL that removes it.
     pub clear: Vec<Chip>,
 }

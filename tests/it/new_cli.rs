@@ -165,3 +165,93 @@ fn new_contract_refuses_unknown_sites_bad_addresses_and_the_bundled_sample() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --kb"));
 }
+
+#[test]
+fn new_pattern_lists_the_closest_patterns_first_then_writes_one_the_kb_reads() {
+    let (_tmp, kb) = bundled_copy();
+    let new = |args: &[&str]| {
+        netstack()
+            .arg("--kb")
+            .arg(&kb)
+            .args(["new", "pattern"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Close patterns exist: listed, nothing written, exit 1.
+    let out = new(&["ops/backup", "backup-rotation"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Check the pattern repo first"), "{text}");
+    assert!(text.contains("backup-cron-pattern"), "{text}");
+    assert!(text.contains("--force"), "{text}");
+    let path = kb.join("netstack/docs/ops/backup/backup-rotation-pattern.md");
+    assert!(!path.exists());
+    // --force goes on, and says where it will be published.
+    let out = new(&[
+        "ops/backup",
+        "backup-rotation",
+        "--force",
+        "--title",
+        "Backup rotation",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("https://netstack.org/docs/ops/backup/backup-rotation-pattern/"),
+        "{text}"
+    );
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("# Backup rotation\n"), "{written}");
+    assert!(
+        written.contains("values:"),
+        "the sample's patterns declare values: {written}"
+    );
+    assert!(written.contains("## Verification"), "{written}");
+    // The KB now has it as a pattern.
+    let out = netstack()
+        .arg("--kb")
+        .arg(&kb)
+        .args(["check", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["patterns"], 37, "{}", v["patterns"]);
+
+    // Nothing close: written without --force.
+    let out = new(&["lan/printing", "print-queue"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        kb.join("netstack/docs/lan/printing/print-queue-pattern.md")
+            .is_file()
+    );
+
+    // Refusals: an existing id (even with --force), a category outside the docs folder.
+    for (args, says) in [
+        (
+            vec!["ops/backup", "backup-rotation", "--force"],
+            "`backup-rotation-pattern` already exists",
+        ),
+        (
+            vec!["wan", "dynamic-dns-pattern", "--force"],
+            "already exists",
+        ),
+        (
+            vec!["../../etc", "x", "--force"],
+            "is not a folder below the docs folder",
+        ),
+    ] {
+        let out = new(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

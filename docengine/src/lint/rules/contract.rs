@@ -15,7 +15,7 @@ pub(crate) const MISSING_CONTRACT: RuleInfo = RuleInfo {
     description: "Action recommendations go through contracts: without \
 `.wip-contract.md` at the repo root nobody knows who receives them for this site, or how.",
     example: "A site repo with `docs/` but no `.wip-contract.md` at its root.",
-    fix: "Run `netstack new contract --site SITE --email ADDR`, or add `.wip-contract.md` at the repo root with a contact section:\n\n```markdown\n## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link\n```",
+    fix: "Add `.wip-contract.md` at the repo root with a contact section:\n\n```markdown\n## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link\n```\n\n`netstack new contract --site SITE --email ADDR` writes one.",
 };
 
 /// The contact section of a contract written by hand (the end of both fixes).
