@@ -838,3 +838,25 @@ async fn search_without_a_good_result_and_the_404_print_the_new_pattern_command(
         r.body
     );
 }
+
+/// Issue 12 item 5: cf's contract is a long real one (owner and communication tables, "may /
+/// may not" lists, `---` separators, a bare address on the action line); the site page shows
+/// its action contact and, as context, the other lines of its contact section.
+#[tokio::test]
+async fn a_long_contract_shows_its_contact_and_the_other_contact_lines() {
+    let (_, app) = app_for(bundled());
+    let r = get(&app, "/sites/cf/").await;
+    assert!(r.body.contains("contract-ok"), "{}", r.body);
+    assert!(r.body.contains("it-admin@cedarfalls.example.org"));
+    for label in ["Admin actions", "Field coordination", "Issues"] {
+        assert!(r.body.contains(&format!("<dt>{label}</dt>")), "{label}");
+    }
+    assert!(
+        r.body
+            .contains("call the office (+1 319 555 0100) before a visit")
+    );
+    assert!(
+        !r.body.contains("are written for every change"),
+        "the scope list's mention is not the action line"
+    );
+}
