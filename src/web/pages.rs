@@ -1492,7 +1492,11 @@ fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOutcome
             Vec::new()
         },
         follows,
-        uses: usage::used_links(kb, &kb.used_by_doc(id)),
+        uses: if doc.site.is_some() {
+            usage::used_links(kb, &kb.used_by_doc(id))
+        } else {
+            Vec::new()
+        },
         links_pattern_repo: kb.links_pattern_repo(id),
         broken: rendered.broken,
         problems,

@@ -157,7 +157,10 @@ pub fn older_federation(root: &Path) {
             "netstack.toml",
             "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\nforge_urls = [\"https://github.com/fed/netstack\"]\n\n[[sites]]\nname = \"hq\"\npath = \"hq\"\n\n[[sites]]\nname = \"lab\"\npath = \"lab\"\n\n[[sites]]\nname = \"farm\"\npath = \"farm\"\n",
         ),
-        ("netstack/docs/README.md", "# Netstack\n"),
+        (
+            "netstack/docs/README.md",
+            "# Netstack\n\nStart with the [VPN guide](guides/vpn-setup.md).\n",
+        ),
         (
             "netstack/docs/lan/README.md",
             "# LAN\n\nThe local networks.\n",

@@ -832,6 +832,15 @@ fn pages_of_an_older_federation_show_the_pattern_repo_docs_sites_use() {
 
     let guide = page("/docs/guides/vpn-setup/");
     assert!(guide.contains("Used by"), "{guide}");
+    let index = page("/docs/");
+    assert!(
+        index.contains("href=\"/docs/guides/vpn-setup/\""),
+        "{index}"
+    );
+    assert!(
+        !index.contains("id=\"uses\""),
+        "a pattern-repo doc linking a guide uses nothing: {index}"
+    );
     for href in ["/sites/hq/docs/vpn.md", "/sites/lab/docs/backup.md"] {
         assert!(
             guide.contains(&format!("href=\"{href}\"")),
