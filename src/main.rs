@@ -54,6 +54,8 @@ pub enum Command {
     /// Write the knowledge base as a static site: every page `serve` shows (the pattern repo
     /// alone: site repos are private), relative links, linked repo files copied.
     Build(cmd::build::Args),
+    /// Write the skeleton a workflow step asks for: a new pattern, a site's contract.
+    New(cmd::new::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
         Command::Build(args) => cmd::build::run(&cli, args),
+        Command::New(args) => cmd::new::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::contract::ContractStatus;
 use crate::coverage::UNCATEGORIZED;
 use crate::doc::DocKind;
-use crate::kb::{DocId, KnowledgeBase, Repo};
+use crate::kb::{DocId, KnowledgeBase, Repo, Used};
 use crate::problem::{Problem, Severity};
 use crate::refs::{RefForm, Reference};
 use crate::values::{self, SiteValue};
@@ -180,11 +180,13 @@ pub fn guides(kb: &KnowledgeBase) -> Vec<DocId> {
     out
 }
 
-/// One site doc and the patterns it follows.
-#[derive(Debug, Clone, Serialize)]
+/// One site doc, the patterns it follows and what else of the pattern repo it uses.
+#[derive(Debug, Clone)]
 pub struct SiteDocEntry {
     pub doc: DocId,
     pub follows: Vec<DocId>,
+    /// Guides, index pages and folders it links, by path.
+    pub uses: Vec<Used>,
 }
 
 /// Everything the overview page of a site shows.
@@ -202,6 +204,8 @@ pub struct SiteOverview<'a> {
     pub docs: Vec<SiteDocEntry>,
     /// Patterns followed by any doc, by id.
     pub patterns: Vec<DocId>,
+    /// Guides, index pages and folders of the pattern repo any doc links, by path.
+    pub uses: Vec<Used>,
     /// References from this site's docs that lead nowhere.
     pub unresolved: Vec<&'a Reference>,
     /// Load problems of the site's files.
@@ -217,6 +221,7 @@ pub fn site_overview<'a>(kb: &'a KnowledgeBase, site: &str) -> Option<SiteOvervi
         .map(|d| SiteDocEntry {
             doc: d,
             follows: kb.followed_by_doc(d),
+            uses: kb.used_by_doc(d),
         })
         .collect();
     docs.sort_by(|a, b| kb.doc(a.doc).path.cmp(&kb.doc(b.doc).path));
@@ -247,6 +252,7 @@ pub fn site_overview<'a>(kb: &'a KnowledgeBase, site: &str) -> Option<SiteOvervi
         readme: repo.doc("README.md").or_else(|| repo.doc("readme.md")),
         docs,
         patterns,
+        uses: kb.used_by_site(site),
         unresolved,
         problems,
     })
@@ -515,6 +521,34 @@ mod tests {
             site_overview(&kb, "wf").unwrap().title.as_deref(),
             Some("Westford")
         );
+    }
+
+    #[test]
+    fn site_overview_shows_what_a_site_uses_beside_what_it_follows() {
+        let (_d, kb) = crate::testkit::older_federation();
+        let hq = site_overview(&kb, "hq").unwrap();
+        assert!(hq.patterns.is_empty());
+        let used: Vec<&str> = hq.uses.iter().map(|u| kb.used_path(u)).collect();
+        assert_eq!(
+            used,
+            [
+                "docs/guides/vpn.md",
+                "docs/lan/README.md",
+                "docs/lan/storage"
+            ]
+        );
+        let vpn = hq
+            .docs
+            .iter()
+            .find(|e| kb.doc(e.doc).path == "docs/vpn.md")
+            .unwrap();
+        assert_eq!(
+            vpn.uses,
+            vec![Used::Doc(
+                kb.find("netstack", "docs/guides/vpn.md").unwrap()
+            )]
+        );
+        assert!(vpn.follows.is_empty());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Coverage: which site follows which pattern. The matrix behind the web UI's coverage page
-//! (patterns × sites), the patterns no site follows, and the site docs that follow no
-//! pattern at all (the likeliest places where a pattern is re-explained or missing).
+//! (patterns × sites), the guides, index pages and folders of the pattern repo each site
+//! uses, the patterns no site follows, and the site docs that link nothing in the pattern
+//! repo (the likeliest places where a pattern is re-explained or missing).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::doc::DocKind;
-use crate::kb::{DocId, KnowledgeBase};
+use crate::kb::{DocId, KnowledgeBase, Used};
 
 /// One pattern's row: for each site (in [`Coverage::sites`] order) the site docs that follow
 /// it.
@@ -21,6 +22,24 @@ pub struct CoverageRow {
 
 impl CoverageRow {
     /// Number of sites that follow the pattern.
+    pub fn site_count(&self) -> usize {
+        self.cells.iter().filter(|c| !c.is_empty()).count()
+    }
+}
+
+/// A guide, index page or folder of the pattern repo that some site uses: for each site (in
+/// [`Coverage::sites`] order) the site docs that link it.
+#[derive(Debug, Clone, Serialize)]
+pub struct UsedRow {
+    #[serde(skip)]
+    pub used: Used,
+    /// Its repo path (`docs/guides/vpn.md`, `docs/lan/storage`).
+    pub path: String,
+    pub cells: Vec<Vec<DocId>>,
+}
+
+impl UsedRow {
+    /// Number of sites that use it.
     pub fn site_count(&self) -> usize {
         self.cells.iter().filter(|c| !c.is_empty()).count()
     }
@@ -43,9 +62,12 @@ pub struct Coverage {
     /// Every pattern, by category then id.
     pub rows: Vec<CoverageRow>,
     pub categories: Vec<CategoryCoverage>,
+    /// Guides, index pages and folders of the pattern repo used by at least one site, by path.
+    pub used: Vec<UsedRow>,
     /// Patterns no site follows.
     pub unfollowed: Vec<DocId>,
-    /// Per site: its docs (not the contract) that follow no pattern.
+    /// Per site: its docs (not the contract) that link nothing in the pattern repo (no
+    /// pattern, guide, folder or file).
     pub orphans: Vec<(String, Vec<DocId>)>,
 }
 
@@ -111,6 +133,31 @@ impl Coverage {
             }
         }
 
+        // Every use of the pattern repo, in one pass over the site docs.
+        let mut used: BTreeMap<String, UsedRow> = BTreeMap::new();
+        for (site, &col) in &column {
+            for d in kb.site_docs(site) {
+                for u in kb.used_by_doc(d) {
+                    let path = kb.used_path(&u).to_string();
+                    let row = used.entry(path.clone()).or_insert_with(|| UsedRow {
+                        used: u,
+                        path,
+                        cells: vec![Vec::new(); sites.len()],
+                    });
+                    row.cells[col].push(d);
+                }
+            }
+        }
+        let used: Vec<UsedRow> = used
+            .into_values()
+            .map(|mut r| {
+                for c in &mut r.cells {
+                    c.sort_by(|&a, &b| kb.doc(a).path.cmp(&kb.doc(b).path));
+                }
+                r
+            })
+            .collect();
+
         let unfollowed = rows
             .iter()
             .filter(|r| r.site_count() == 0)
@@ -122,7 +169,7 @@ impl Coverage {
                 let mut docs: Vec<DocId> = kb
                     .site_docs(s)
                     .filter(|&d| kb.doc(d).kind == DocKind::SiteDoc)
-                    .filter(|&d| kb.followed_by_doc(d).is_empty())
+                    .filter(|&d| !kb.links_pattern_repo(d))
                     .collect();
                 docs.sort_by(|&a, &b| kb.doc(a).path.cmp(&kb.doc(b).path));
                 (s.clone(), docs)
@@ -132,6 +179,7 @@ impl Coverage {
             sites,
             rows,
             categories,
+            used,
             unfollowed,
             orphans,
         }
@@ -198,5 +246,38 @@ mod tests {
         assert_eq!(c.categories[0].followed, vec![1, 1]);
         assert_eq!(c.rows_in("ops").count(), 2);
         assert_eq!(c.rows_in("op").count(), 0);
+    }
+
+    #[test]
+    fn guides_and_folders_sites_use_have_a_section_and_using_them_is_no_orphan() {
+        let (_dir, kb) = crate::testkit::older_federation();
+        let c = Coverage::of(&kb);
+        assert_eq!(c.sites, vec!["hq", "lab"]);
+        let rows: Vec<(&str, Vec<usize>)> = c
+            .used
+            .iter()
+            .map(|r| (r.path.as_str(), r.cells.iter().map(Vec::len).collect()))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("docs/guides/vpn.md", vec![2, 1]),
+                ("docs/lan/README.md", vec![1, 0]),
+                ("docs/lan/storage", vec![1, 0]),
+            ]
+        );
+        assert_eq!(c.used[0].site_count(), 2);
+        assert_eq!(c.used[2].used, Used::Folder("docs/lan/storage".into()));
+        let hq: Vec<&str> = c.orphans[0]
+            .1
+            .iter()
+            .map(|&d| kb.doc(d).path.as_str())
+            .collect();
+        assert_eq!(
+            hq,
+            vec!["docs/notes.md"],
+            "only the doc that links nothing there"
+        );
+        assert!(c.orphans[1].1.is_empty());
     }
 }

@@ -69,6 +69,8 @@ pub enum Target {
     Doc { id: usize },
     /// A file of the pattern repo that is not a doc (a script, an image).
     File { path: String },
+    /// A folder of the pattern repo without a README or index page (a folder URL).
+    Folder { path: String },
     /// Nothing: the reference is broken.
     Missing,
 }

@@ -56,6 +56,9 @@ pub struct SiteSummary {
     pub docs: usize,
     /// Patterns this site follows.
     pub patterns_followed: usize,
+    /// Other pattern-repo docs (guides, index pages) and folders without one this site's
+    /// docs link: what it uses without following a pattern.
+    pub docs_linked: usize,
     /// `null` unless a usable contract was found.
     pub contract: Option<ContractSummary>,
     /// `ok`, `missing` or `invalid`.
@@ -177,6 +180,7 @@ impl Summary {
                     loaded: r.loaded,
                     docs: kb.site_docs(&r.name).count(),
                     patterns_followed: kb.followed_by_site(&r.name).len(),
+                    docs_linked: kb.used_by_site(&r.name).len(),
                     contract,
                     contract_status: status,
                     contract_problem: problem,
@@ -257,5 +261,24 @@ impl Summary {
     /// Number of docs of a kind.
     pub fn count(&self, kind: DocKind) -> usize {
         self.kinds.get(kind.as_str()).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sites_count_the_pattern_repo_docs_they_link_next_to_patterns_followed() {
+        let (_dir, kb) = crate::testkit::older_federation();
+        let s = Summary::of(&kb);
+        let by_name = |n: &str| s.sites.iter().find(|x| x.name == n).unwrap();
+        assert_eq!(by_name("hq").patterns_followed, 0);
+        assert_eq!(by_name("hq").docs_linked, 3);
+        assert_eq!(by_name("lab").patterns_followed, 1);
+        assert_eq!(by_name("lab").docs_linked, 1);
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v["sites"][0]["docs_linked"], 3, "{v:#}");
+        assert_eq!(v["sites"][0]["patterns_followed"], 0, "{v:#}");
     }
 }

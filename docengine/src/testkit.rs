@@ -46,3 +46,40 @@ pub(crate) fn write_files(root: &std::path::Path, files: &[(&str, &str)]) {
         std::fs::write(p, text).unwrap();
     }
 }
+
+/// An older federation whose site repos predate the `-pattern` naming: site `hq` links
+/// only guides, index pages, a folder without an index (`docs/lan/storage/`) and a script;
+/// site `lab` follows a pattern and links a guide by relative path.
+pub(crate) fn older_federation() -> (tempfile::TempDir, KnowledgeBase) {
+    kb_from(
+        &[
+            ("netstack/docs/README.md", "# Netstack\n"),
+            ("netstack/docs/lan/README.md", "# LAN\n"),
+            ("netstack/docs/lan/storage/nas-shares.md", "# NAS shares\n"),
+            ("netstack/docs/guides/vpn.md", "# VPN guide\n\n## Steps\n"),
+            (
+                "netstack/docs/ops/backup/backup-cron-pattern.md",
+                "# Backup cron\n",
+            ),
+            ("netstack/docs/ops/tools/nsh.sh", "echo\n"),
+            (
+                "hq/README.md",
+                "# HQ\n\n- [shares](https://netstack.org/docs/lan/storage/)\n- [vpn](https://netstack.org/docs/guides/vpn)\n- [lan](https://github.com/fed/netstack/tree/main/docs/lan)\n",
+            ),
+            (
+                "hq/docs/vpn.md",
+                "# VPN\n\nSee the [guide](https://netstack.org/docs/guides/vpn/#steps).\n",
+            ),
+            ("hq/docs/notes.md", "# Notes\n\nNothing here.\n"),
+            (
+                "hq/docs/tools.md",
+                "# Tools\n\n[nsh](https://netstack.org/docs/ops/tools/nsh.sh)\n",
+            ),
+            (
+                "lab/docs/backup.md",
+                "# Backup\n\nPer netstack backup-cron-pattern; tunnel per [vpn](../../netstack/docs/guides/vpn.md).\n",
+            ),
+        ],
+        "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\nforge_urls = [\"https://github.com/fed/netstack\"]\n\n[[sites]]\nname = \"hq\"\npath = \"hq\"\n\n[[sites]]\nname = \"lab\"\npath = \"lab\"\n",
+    )
+}

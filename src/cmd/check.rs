@@ -95,10 +95,16 @@ fn human(kb: &KnowledgeBase, s: &Summary, st: Style) -> String {
         };
         let _ = writeln!(
             o,
-            "  {:width$}  {:>3} docs  follows {:>2} patterns  {}",
+            "  {:width$}  {:>3} docs  follows {:>2} patterns  links {:>2} {:<17}  {}",
             clean(&site.name),
             site.docs,
             site.patterns_followed,
+            site.docs_linked,
+            if site.docs_linked == 1 {
+                "pattern-repo doc"
+            } else {
+                "pattern-repo docs"
+            },
             contract
         );
     }

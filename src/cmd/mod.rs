@@ -4,6 +4,7 @@ pub mod build;
 pub mod check;
 pub mod init;
 pub mod lint;
+pub mod new;
 pub mod recommend;
 pub mod search;
 pub mod serve;

@@ -31,6 +31,7 @@ mod socket;
 mod state;
 #[cfg(test)]
 mod tests;
+mod usage;
 mod views;
 
 use std::net::SocketAddr;

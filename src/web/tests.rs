@@ -161,6 +161,11 @@ async fn site_pages_show_contract_docs_and_patterns() {
     );
     let r = get(&app, "/sites/wf/").await;
     assert!(r.body.contains("contract-missing"), "wf has no contract");
+    assert!(
+        r.body
+            .contains("<code>netstack new contract --site wf --email ADDR</code>"),
+        "the site page prints the command that writes one"
+    );
 
     let r = get(&app, "/sites/wf/docs/backup.md").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -796,4 +801,62 @@ async fn code_blocks_and_tables_are_named_keyboard_regions() {
     // A doc's own div may not pose as a control or jump the tab order.
     assert!(!b.contains("role=\"button\""), "{b}");
     assert!(!b.contains("tabindex=\"5\""), "{b}");
+}
+
+/// Issue 12 item 3: a search no pattern answers and a missing pattern page print the command
+/// that writes the pattern; a search a pattern answers does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_without_a_good_result_and_the_404_print_the_new_pattern_command() {
+    let (_dir, _state, app) = app_with_search().await;
+    let r = get(&app, "/search?q=printer+queues").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern CATEGORY printer-queues</code>"),
+        "{}",
+        r.body
+    );
+    let r = get(&app, "/search?q=printer+queues&category=ops/tools").await;
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern ops/tools printer-queues</code>"),
+        "the category filter is the category"
+    );
+    let r = get(&app, "/search?q=restic+backup").await;
+    assert!(r.body.contains("result-title"), "{}", r.body);
+    assert!(
+        !r.body.contains("netstack new pattern"),
+        "a pattern answers it"
+    );
+
+    let r = get(&app, "/docs/ops/backup/backup-rotation-pattern/").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body
+            .contains("<code>netstack new pattern ops/backup backup-rotation</code>"),
+        "{}",
+        r.body
+    );
+}
+
+/// Issue 12 item 5: cf's contract is a long real one (owner and communication tables, "may /
+/// may not" lists, `---` separators, a bare address on the action line); the site page shows
+/// its action contact and, as context, the other lines of its contact section.
+#[tokio::test]
+async fn a_long_contract_shows_its_contact_and_the_other_contact_lines() {
+    let (_, app) = app_for(bundled());
+    let r = get(&app, "/sites/cf/").await;
+    assert!(r.body.contains("contract-ok"), "{}", r.body);
+    assert!(r.body.contains("it-admin@cedarfalls.example.org"));
+    for label in ["Admin actions", "Field coordination", "Issues"] {
+        assert!(r.body.contains(&format!("<dt>{label}</dt>")), "{label}");
+    }
+    assert!(
+        r.body
+            .contains("call the office (+1 319 555 0100) before a visit")
+    );
+    assert!(
+        !r.body.contains("are written for every change"),
+        "the scope list's mention is not the action line"
+    );
 }

@@ -206,6 +206,8 @@ pub struct SiteCard {
     pub loaded: bool,
     pub docs: usize,
     pub patterns: usize,
+    /// Guides, index pages and folders of the pattern repo its docs link.
+    pub linked: usize,
     /// ok, missing, invalid
     pub contract: &'static str,
     pub problems: usize,
@@ -427,6 +429,11 @@ pub struct DocPage {
     pub declared: Vec<String>,
     pub related: Vec<Link>,
     pub follows: Vec<FollowsRow>,
+    /// For a site doc: guides, index pages and folders of the pattern repo it links.
+    pub uses: Vec<Link>,
+    /// For a site doc: does it link anything of the pattern repo (else the "links no
+    /// pattern" hint shows)?
+    pub links_pattern_repo: bool,
     pub broken: Vec<BrokenLink>,
     pub problems: Vec<ProblemRow>,
     pub site: Option<Link>,
@@ -444,6 +451,8 @@ pub struct SiteDocRow {
     pub title: String,
     pub path: String,
     pub follows: Vec<Link>,
+    /// Guides, index pages and folders of the pattern repo it links.
+    pub uses: Vec<Link>,
 }
 
 #[derive(Template)]
@@ -460,6 +469,8 @@ pub struct SitePage {
     pub folders: Vec<Link>,
     pub docs: Vec<SiteDocRow>,
     pub patterns: Vec<Link>,
+    /// Guides, index pages and folders of the pattern repo its docs link.
+    pub uses: Vec<Link>,
     pub total_patterns: usize,
     pub unresolved: Vec<ProblemRow>,
     pub problems: Vec<ProblemRow>,
@@ -501,6 +512,8 @@ pub struct DirPage {
     pub dirs: Vec<Link>,
     pub docs: Vec<Link>,
     pub files: Vec<FileRow>,
+    /// For a pattern-repo folder without an index page: the site docs that link it.
+    pub used_by: Vec<Link>,
 }
 
 /// A category row of the coverage summary.
@@ -537,6 +550,8 @@ pub struct CoveragePage {
     /// Rows left out (the matrix is shown per category for big KBs).
     pub hidden_rows: usize,
     pub unfollowed: Vec<Link>,
+    /// Guides, index pages and folders some site uses, with the docs that link them.
+    pub used: Vec<CoverageRowView>,
     pub orphans: Vec<(Link, Vec<Link>)>,
     pub total_patterns: usize,
 }
@@ -560,6 +575,8 @@ pub struct NotFoundPage {
     pub suggestions: Vec<Link>,
     /// Search hits for the words of the path.
     pub hits: Vec<SearchHitView>,
+    /// The command that writes the pattern the path names (when it names one).
+    pub new_pattern: Option<String>,
 }
 
 /// A site value in a recommendation.
@@ -663,6 +680,8 @@ pub struct SearchPage {
     pub next: Option<String>,
     /// Patterns with a close id, when nothing matched.
     pub suggestions: Vec<Link>,
+    /// When no pattern matches all the words: the command that writes one.
+    pub new_pattern: Option<String>,
     /// Active filters, each with the URL that removes it.
     pub clear: Vec<Chip>,
 }

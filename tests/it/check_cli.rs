@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{bundled, netstack, write};
+use crate::util::{bundled, netstack, older_federation, write};
 
 fn check_json(kb: &Path) -> Value {
     let out = netstack()
@@ -106,6 +106,50 @@ fn human_summary_lists_categories_sites_and_unresolved() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
     assert!(!text.contains('\x1b'), "no colour when not a terminal");
+}
+
+/// Issue 12 item 1: sites whose docs link guides, index pages and folder URLs of the pattern
+/// repo (and no pattern) report what they link, next to the patterns they follow.
+#[test]
+fn sites_of_an_older_federation_report_the_pattern_repo_docs_they_link() {
+    let dir = tempfile::tempdir().unwrap();
+    older_federation(dir.path());
+    let v = check_json(dir.path());
+    let site = |name: &str| {
+        v["sites"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    for (name, followed, linked) in [("hq", 0, 3), ("lab", 1, 1), ("farm", 0, 1)] {
+        let s = site(name);
+        assert_eq!(s["patterns_followed"], followed, "{s:#}");
+        assert_eq!(s["docs_linked"], linked, "{s:#}");
+    }
+    assert_eq!(
+        v["references"]["unresolved"], 0,
+        "a folder URL without an index page resolves to the folder: {v:#}"
+    );
+
+    let out = netstack()
+        .arg("--kb")
+        .arg(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let hq = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("hq "))
+        .unwrap();
+    assert!(
+        hq.contains("follows  0 patterns  links  3 pattern-repo docs"),
+        "{text}"
+    );
 }
 
 #[test]

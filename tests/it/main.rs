@@ -5,6 +5,7 @@ mod build_cli;
 mod check_cli;
 mod lint_cli;
 mod lint_quality;
+mod new_cli;
 mod output;
 mod recommend_cli;
 mod search_cli;

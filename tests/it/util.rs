@@ -146,3 +146,53 @@ pub fn chromedriver() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| which(&["chromedriver"]))
 }
+
+/// An older federation written into `root`, as issue 12 found it: the pattern repo holds
+/// guides and folders (one pattern), and the three site repos predate the `-pattern` naming:
+/// they link guides, index pages and folder URLs (`docs/lan/storage/` has no index page),
+/// never a pattern (except `lab`). `hq/docs/notes.md` links nothing in the pattern repo.
+pub fn older_federation(root: &Path) {
+    let files: &[(&str, &str)] = &[
+        (
+            "netstack.toml",
+            "[patterns]\npath = \"netstack\"\nbase_urls = [\"https://netstack.org/\"]\nforge_urls = [\"https://github.com/fed/netstack\"]\n\n[[sites]]\nname = \"hq\"\npath = \"hq\"\n\n[[sites]]\nname = \"lab\"\npath = \"lab\"\n\n[[sites]]\nname = \"farm\"\npath = \"farm\"\n",
+        ),
+        (
+            "netstack/docs/README.md",
+            "# Netstack\n\nStart with the [VPN guide](guides/vpn-setup.md).\n",
+        ),
+        (
+            "netstack/docs/lan/README.md",
+            "# LAN\n\nThe local networks.\n",
+        ),
+        ("netstack/docs/lan/storage/nas-shares.md", "# NAS shares\n"),
+        (
+            "netstack/docs/guides/vpn-setup.md",
+            "# VPN setup guide\n\n## Steps\n",
+        ),
+        (
+            "netstack/docs/ops/backup/backup-cron-pattern.md",
+            "# Backup cron pattern\n",
+        ),
+        (
+            "hq/README.md",
+            "# HQ\n\n- [Shares](https://netstack.org/docs/lan/storage/)\n- [VPN](https://netstack.org/docs/guides/vpn-setup)\n- [LAN](https://github.com/fed/netstack/tree/main/docs/lan)\n",
+        ),
+        (
+            "hq/docs/vpn.md",
+            "# VPN\n\nSee the [guide](https://netstack.org/docs/guides/vpn-setup/#steps).\n",
+        ),
+        ("hq/docs/notes.md", "# Notes\n\nNothing here.\n"),
+        (
+            "lab/docs/backup.md",
+            "# Backup\n\nPer netstack backup-cron-pattern; the tunnel per [vpn](../../netstack/docs/guides/vpn-setup.md).\n",
+        ),
+        (
+            "farm/docs/storage.md",
+            "# Storage\n\nShares: <https://netstack.org/docs/lan/storage/>\n",
+        ),
+    ];
+    for (rel, text) in files {
+        write(root, rel, text);
+    }
+}

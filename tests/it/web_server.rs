@@ -863,3 +863,82 @@ fn search_asks_the_running_server_and_prints_the_same_bytes_as_searching_alone()
     let (_, out_alone, _) = search_cli(tmp.path(), &["--json", "restic"], false);
     assert_eq!(out, out_alone);
 }
+
+/// Issue 12 item 1 on the served pages: sites of an older federation that link guides, index
+/// pages and folder URLs (never a pattern) show what they use on their cards and pages, a
+/// guide and a folder without an index page list who uses them, coverage has a section for
+/// them, and the "links no pattern" hint is only on the doc that links nothing there.
+#[test]
+fn pages_of_an_older_federation_show_the_pattern_repo_docs_sites_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    crate::util::older_federation(tmp.path());
+    let s = start(tmp.path());
+    let page = |path: &str| {
+        let (status, body) = get(&format!("{}{path}", s.base));
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    };
+    let hint = "This doc links no pattern";
+
+    let home = page("/");
+    assert!(home.contains(">3 pattern-repo docs<"), "hq's card: {home}");
+    assert!(home.contains(">1 pattern-repo doc<"), "lab's card: {home}");
+
+    let hq = page("/sites/hq/");
+    assert!(hq.contains("id=\"docs-linked\""), "{hq}");
+    for href in [
+        "/docs/guides/vpn-setup/",
+        "/docs/lan/",
+        "/docs/lan/storage/",
+    ] {
+        assert!(hq.contains(&format!("href=\"{href}\"")), "{href} in {hq}");
+    }
+
+    let vpn = page("/sites/hq/docs/vpn.md");
+    assert!(vpn.contains("id=\"uses\""), "{vpn}");
+    assert!(vpn.contains("href=\"/docs/guides/vpn-setup/\""), "{vpn}");
+    assert!(!vpn.contains(hint), "it links a guide: {vpn}");
+    let notes = page("/sites/hq/docs/notes.md");
+    assert!(
+        notes.contains(hint),
+        "it links nothing in the pattern repo: {notes}"
+    );
+    assert!(!notes.contains("id=\"uses\""));
+
+    let guide = page("/docs/guides/vpn-setup/");
+    assert!(guide.contains("Used by"), "{guide}");
+    let index = page("/docs/");
+    assert!(
+        index.contains("href=\"/docs/guides/vpn-setup/\""),
+        "{index}"
+    );
+    assert!(
+        !index.contains("id=\"uses\""),
+        "a pattern-repo doc linking a guide uses nothing: {index}"
+    );
+    for href in ["/sites/hq/docs/vpn.md", "/sites/lab/docs/backup.md"] {
+        assert!(
+            guide.contains(&format!("href=\"{href}\"")),
+            "{href} in {guide}"
+        );
+    }
+
+    let folder = page("/docs/lan/storage/");
+    assert!(folder.contains("id=\"used-by\""), "{folder}");
+    assert!(
+        folder.contains("href=\"/sites/farm/docs/storage.md\""),
+        "{folder}"
+    );
+
+    let cov = page("/coverage");
+    assert!(cov.contains("id=\"guides-used\""), "{cov}");
+    assert!(cov.contains("Site docs that link nothing in the pattern repo"));
+    assert!(
+        cov.contains("href=\"/sites/hq/docs/notes.md\""),
+        "the orphan: {cov}"
+    );
+    assert!(
+        cov.contains("href=\"/docs/lan/storage/\""),
+        "the folder row: {cov}"
+    );
+}

@@ -10,7 +10,10 @@ pub(super) fn parse_free_form(doc: &Doc) -> Result<Contract, ContractError> {
         .iter()
         .find(|h| h.text.to_ascii_lowercase().contains("contact"))
         .map(|h| h.line);
+    // The action line of the contact section wins over one elsewhere: long contracts mention
+    // action recommendations in their scope ("may / may not") lists too.
     let mut action: Option<(&crate::doc::ListItem, String)> = None;
+    let mut action_elsewhere: Option<(&crate::doc::ListItem, String)> = None;
     let mut other = Vec::new();
     for item in &doc.items {
         let Some((label, rest)) = item.text.split_once(':') else {
@@ -22,17 +25,23 @@ pub(super) fn parse_free_form(doc: &Doc) -> Result<Contract, ContractError> {
         }
         let rest = rest.trim().to_string();
         let l = label.to_ascii_lowercase();
-        if l.contains("action recommendation") || l == "recommendations" {
-            if action.is_none() {
-                action = Some((item, rest));
-            }
-        } else if doc
+        let in_contact = doc
             .section_heading(item.section)
-            .is_some_and(|h| h.text.to_ascii_lowercase().contains("contact"))
-        {
+            .is_some_and(|h| h.text.to_ascii_lowercase().contains("contact"));
+        if l.contains("action recommendation") || l == "recommendations" {
+            let slot = if in_contact {
+                &mut action
+            } else {
+                &mut action_elsewhere
+            };
+            if slot.is_none() {
+                *slot = Some((item, rest));
+            }
+        } else if in_contact {
             other.push((label.to_string(), rest));
         }
     }
+    let action = action.or(action_elsewhere);
     let Some((item, text)) = action else {
         return Err(match contact_section {
             Some(line) => err(

@@ -17,6 +17,12 @@ use structured::parse_structured;
 
 use crate::doc::Doc;
 
+/// The command that writes a site's contract skeleton (`netstack new contract`), as the
+/// `missing-contract` finding and the site page print it.
+pub fn new_command(site: &str) -> String {
+    format!("netstack new contract --site {site} --email ADDR")
+}
+
 /// Understand a contract doc.
 pub fn parse(doc: &Doc) -> Result<Contract, ContractError> {
     if let Some(fm) = &doc.front_matter
@@ -65,6 +71,33 @@ mod tests {
             c.route(Some("ops/backup"), Severity::Error)[0].address,
             "admin@example.org"
         );
+    }
+
+    /// Issue 12 item 5: a real contract is long (owner, scope, "may / may not" lists, a
+    /// communication table), `## Contact Method` comes after several `---` separators, the
+    /// action line may name a bare address, and other sections may mention action
+    /// recommendations in list items of their own.
+    const LONG: &str = "# Riverside — service agreement\n\nOwner: Pat Lee (site owner)\n\n---\n\n## Scope\n\nThe federation runs the network edge and the NAS.\n\n### The federation may\n\n- restart services after hours\n- **Action recommendations:** are sent for anything that changes a device\n\n### The federation may not\n\n- order hardware\n- change user accounts\n\n---\n\n## Communication\n\n| what | how | when |\n|---|---|---|\n| planned work | e-mail | 3 days ahead |\n| outage | phone | at once |\n\n---\n\n## Contact Method\n\n- **Action recommendations:** ops@example.org cc: boss@example.org\n- **Admin actions:** Email to admin@example.org\n- **Field coordination:** Call Sam on +1 555 0100 before visiting\n\n---\n\n## Review\n\nReviewed yearly.\n";
+
+    #[test]
+    fn long_contracts_with_separators_and_a_bare_address_parse() {
+        let doc = crate::testkit::doc(Some("cf"), ".wip-contract.md", LONG);
+        assert_eq!(doc.title, "Riverside — service agreement");
+        let c = contract(LONG).unwrap();
+        assert_eq!(c.form, Form::FreeForm);
+        assert_eq!(c.contacts.len(), 1);
+        assert_eq!(c.contacts[0].method, Method::Email);
+        assert_eq!(c.contacts[0].address, "ops@example.org");
+        assert_eq!(c.contacts[0].cc, vec!["boss@example.org"]);
+        let line = LONG
+            .lines()
+            .position(|l| l.contains("ops@example.org"))
+            .unwrap() as u32
+            + 1;
+        assert_eq!(c.line, line, "the line in the Contact Method section");
+        let labels: Vec<&str> = c.other.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["Admin actions", "Field coordination"]);
+        assert_eq!(c.other[1].1, "Call Sam on +1 555 0100 before visiting");
     }
 
     #[test]

@@ -225,7 +225,7 @@ pub(super) const EXAMPLE_LINE: &str =
     "- **Action recommendations:** Email to admin@example.org with netstack pattern link";
 
 /// Is the whole string one e-mail address (nothing before or after it)?
-pub(super) fn is_email(s: &str) -> bool {
+pub fn is_email(s: &str) -> bool {
     EMAIL
         .find(s)
         .is_some_and(|m| m.start() == 0 && m.end() == s.len())

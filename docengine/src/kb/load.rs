@@ -413,10 +413,11 @@ fn resolve(
                 }
             }
             for c in cands {
-                if patterns_repo.files.contains(c.as_str())
-                    || patterns_repo.dirs.contains(c.as_str())
-                {
+                if patterns_repo.files.contains(c.as_str()) {
                     return (Target::File { path: c.clone() }, c.clone());
+                }
+                if patterns_repo.dirs.contains(c.as_str()) {
+                    return (Target::Folder { path: c.clone() }, c.clone());
                 }
             }
             (Target::Missing, cands.first().cloned().unwrap_or_default())

@@ -13,4 +13,4 @@ mod model;
 mod suggest;
 
 pub use links::LinkTarget;
-pub use model::{DocId, KnowledgeBase, LoadTimings, Repo};
+pub use model::{DocId, KnowledgeBase, LoadTimings, Repo, Used};

@@ -12,11 +12,21 @@ use crate::config::Config;
 use crate::contract::ContractStatus;
 use crate::doc::{Doc, DocKind};
 use crate::problem::Problem;
-use crate::refs::{Candidate, Reference};
+use crate::refs::{Candidate, Reference, Target};
 use crate::source;
 
 /// Index of a doc in [`KnowledgeBase::docs`] (valid within one KB snapshot).
 pub type DocId = usize;
+
+/// Something of the pattern repo a site doc uses without following a pattern: a guide or
+/// index page, or a folder without one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Used {
+    /// A doc of the pattern repo that is not a pattern.
+    Doc(DocId),
+    /// A folder of the pattern repo (repo path) without a README or index page.
+    Folder(String),
+}
 
 /// One repo of the KB and the files it holds.
 #[derive(Debug, Clone)]
@@ -263,6 +273,74 @@ impl KnowledgeBase {
             .collect()
     }
 
+    /// What a site doc uses in the pattern repo without following a pattern: the guides and
+    /// index pages it links (a folder URL means the folder's README/index), and the folders
+    /// without one it links; by repo path, each once. Patterns are followed, not used:
+    /// [`KnowledgeBase::followed_by_doc`].
+    pub fn used_by_doc(&self, doc: DocId) -> Vec<Used> {
+        let mut out: Vec<Used> = self
+            .references_from(doc)
+            .filter_map(|r| self.used_target(r))
+            .collect();
+        out.sort_by(|a, b| self.used_path(a).cmp(self.used_path(b)));
+        out.dedup();
+        out
+    }
+
+    /// What a site uses in the pattern repo (through any of its docs), by repo path.
+    pub fn used_by_site(&self, site: &str) -> Vec<Used> {
+        let mut out: Vec<Used> = self
+            .site_docs(site)
+            .flat_map(|d| self.used_by_doc(d))
+            .collect();
+        out.sort_by(|a, b| self.used_path(a).cmp(self.used_path(b)));
+        out.dedup();
+        out
+    }
+
+    /// Site docs that use a guide, index page or folder (one entry per doc, first reference
+    /// line), in doc order.
+    pub fn users(&self, used: &Used) -> Vec<(DocId, &Reference)> {
+        let mut seen = HashSet::new();
+        let refs: Box<dyn Iterator<Item = &Reference>> = match used {
+            Used::Doc(d) => Box::new(self.references_to(*d)),
+            Used::Folder(path) => Box::new(
+                self.refs
+                    .iter()
+                    .filter(move |r| matches!(&r.target, Target::Folder { path: p } if p == path)),
+            ),
+        };
+        let mut out: Vec<(DocId, &Reference)> = refs
+            .filter(|r| self.docs[r.from].site.is_some())
+            .filter(|r| seen.insert(r.from))
+            .map(|r| (r.from, r))
+            .collect();
+        out.sort_by_key(|(d, _)| *d);
+        out
+    }
+
+    /// Does a doc link anything in the pattern repo that exists (a pattern, a guide, a
+    /// folder, a file)? Docs that link nothing there get the "links no pattern" hint.
+    pub fn links_pattern_repo(&self, doc: DocId) -> bool {
+        self.references_from(doc).any(|r| !r.is_missing())
+    }
+
+    /// The repo path of what a doc uses (`docs/lan/README.md`, `docs/lan/storage`).
+    pub fn used_path<'a>(&'a self, used: &'a Used) -> &'a str {
+        match used {
+            Used::Doc(d) => &self.docs[*d].path,
+            Used::Folder(p) => p,
+        }
+    }
+
+    fn used_target(&self, r: &Reference) -> Option<Used> {
+        match &r.target {
+            Target::Doc { id } if self.docs[*id].kind != DocKind::Pattern => Some(Used::Doc(*id)),
+            Target::Folder { path } => Some(Used::Folder(path.clone())),
+            _ => None,
+        }
+    }
+
     /// Other patterns a pattern links to or is linked from (pattern repo docs only).
     pub fn related_patterns(&self, pattern: DocId) -> Vec<DocId> {
         let mut out: Vec<DocId> = self
@@ -321,4 +399,68 @@ pub(super) struct RefCache {
 pub(super) struct SuggestIndex {
     pub(super) ids: Vec<String>,
     pub(super) grams: HashMap<[u8; 3], Vec<u32>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linking_guides_index_pages_and_folders_is_using_them() {
+        let (_dir, kb) = crate::testkit::older_federation();
+        let d = |repo: &str, path: &str| kb.find(repo, path).unwrap();
+        let paths = |u: Vec<Used>| -> Vec<String> {
+            u.iter().map(|u| kb.used_path(u).to_string()).collect()
+        };
+        let readme = d("hq", "README.md");
+        assert_eq!(
+            paths(kb.used_by_doc(readme)),
+            [
+                "docs/guides/vpn.md",
+                "docs/lan/README.md",
+                "docs/lan/storage"
+            ],
+            "a folder URL is its README, or the folder itself when it has none"
+        );
+        assert_eq!(
+            paths(kb.used_by_site("hq")),
+            [
+                "docs/guides/vpn.md",
+                "docs/lan/README.md",
+                "docs/lan/storage"
+            ]
+        );
+        assert!(
+            kb.followed_by_site("hq").is_empty(),
+            "guides are used, not followed"
+        );
+        let lab = d("lab", "docs/backup.md");
+        assert_eq!(paths(kb.used_by_doc(lab)), ["docs/guides/vpn.md"]);
+        assert_eq!(
+            kb.followed_by_doc(lab),
+            vec![kb.pattern("backup-cron-pattern").unwrap()]
+        );
+
+        let vpn = Used::Doc(d("netstack", "docs/guides/vpn.md"));
+        let users: Vec<DocId> = kb.users(&vpn).into_iter().map(|(u, _)| u).collect();
+        let mut want = vec![readme, d("hq", "docs/vpn.md"), lab];
+        want.sort_unstable();
+        assert_eq!(users, want);
+        let storage = Used::Folder("docs/lan/storage".into());
+        let users: Vec<DocId> = kb.users(&storage).into_iter().map(|(u, _)| u).collect();
+        assert_eq!(users, vec![readme]);
+        assert!(kb.users(&Used::Folder("docs/ops".into())).is_empty());
+
+        assert!(!kb.links_pattern_repo(d("hq", "docs/notes.md")));
+        assert!(
+            kb.links_pattern_repo(d("hq", "docs/tools.md")),
+            "a script counts as a link"
+        );
+        assert!(
+            kb.used_by_doc(d("hq", "docs/tools.md")).is_empty(),
+            "but is no doc"
+        );
+        assert!(kb.links_pattern_repo(d("hq", "docs/vpn.md")));
+        assert_eq!(kb.unresolved().count(), 0);
+    }
 }

@@ -248,6 +248,10 @@ impl Publication {
         out.push(format!("{prefix}README.md"));
         out.push(format!("{prefix}index.md"));
         out.push(format!("{prefix}readme.md"));
+        if !base.is_empty() && !page.ends_with(".md") && !last.contains('.') {
+            // A folder without an index page: the folder itself.
+            out.push(base);
+        }
         out
     }
 
@@ -418,6 +422,15 @@ mod tests {
             p.candidates_for_page("docs/lan")[0],
             "docs/lan.md",
             "folders without a dot are pages"
+        );
+        assert_eq!(
+            p.candidates_for_page("docs/lan").last().unwrap(),
+            "docs/lan",
+            "and, last, the folder itself"
+        );
+        assert!(
+            !p.candidates_for_page("docs/ops/tools/nsh.sh")
+                .contains(&"docs/ops/tools".to_string())
         );
     }
 

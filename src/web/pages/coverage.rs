@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::web::pages::parts::*;
 use crate::web::pages::{Html, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, Snapshot};
+use crate::web::usage;
 use crate::web::views::*;
 
 /// Above this many matrix cells the coverage page shows one category at a time.
@@ -101,6 +102,7 @@ pub fn page(st: &AppState, snap: &Snapshot, q: CoverageQuery) -> Html {
             .iter()
             .map(|&d| pattern_link(kb, d))
             .collect(),
+        used: usage::coverage_rows(kb, &cov),
         orphans: cov
             .orphans
             .iter()

@@ -16,6 +16,7 @@ use docengine::{DocId, DocKind, Severity};
 use crate::web::pages::parts::*;
 use crate::web::pages::{Html, Mode, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, LintOutcome, Snapshot};
+use crate::web::usage;
 use crate::web::views::*;
 
 /// `GET /patterns/`
@@ -298,6 +299,12 @@ pub fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOut
             Vec::new()
         },
         follows,
+        uses: if doc.site.is_some() {
+            usage::used_links(kb, &kb.used_by_doc(id))
+        } else {
+            Vec::new()
+        },
+        links_pattern_repo: kb.links_pattern_repo(id),
         broken: rendered.broken,
         problems,
         site,
@@ -376,6 +383,11 @@ pub fn dir_page(st: &AppState, snap: &Snapshot, repo: usize, path: &str) -> Html
         dirs,
         docs,
         files,
+        used_by: if repo == 0 {
+            usage::folder_users(kb, path)
+        } else {
+            Vec::new()
+        },
     };
     Html(StatusCode::OK, render_template(&page))
 }

@@ -43,6 +43,7 @@ pub fn page(st: &AppState, snap: &Snapshot, path: &str) -> String {
     let hits = crate::web::pages::search::for_missing_path(st, snap, &l.query);
     render_template(&NotFoundPage {
         layout: l,
+        new_pattern: docengine::scaffold::new_pattern_command_for_path(kb, &shown),
         path: shown,
         suggestions,
         hits,

@@ -194,8 +194,9 @@ pub fn contract_view(kb: &KnowledgeBase, site: &str) -> ContractView {
         }
         Some(ContractStatus::Missing) => {
             v.message = Some(format!(
-                "No {} at the repo root: add one with a `## Contact Method` section so recommendations reach someone.",
-                docengine::source::CONTRACT_FILE
+                "No {} at the repo root: write one with `{}` (or add a `## Contact Method` section by hand) so recommendations reach someone.",
+                docengine::source::CONTRACT_FILE,
+                docengine::contract::new_command(site)
             ));
         }
         None => v.message = Some("The site folder is not loaded.".into()),

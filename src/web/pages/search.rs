@@ -272,6 +272,7 @@ pub async fn page(
             prev: None,
             next: None,
             suggestions: Vec::new(),
+            new_pattern: None,
             clear: Vec::new(),
         };
         if text.is_empty() {
@@ -324,6 +325,18 @@ pub async fn page(
                 }
                 if offset + PAGE < r.total && page_no < LAST_PAGE {
                     view.next = Some(page_url(page_no + 1));
+                }
+                // No good result: no pattern matching every word on the first page.
+                if page_no == 1
+                    && !r
+                        .hits
+                        .iter()
+                        .any(|h| h.kind == docengine::DocKind::Pattern && !h.partial)
+                {
+                    view.new_pattern = docengine::scaffold::new_pattern_command(
+                        Some(category.as_str()).filter(|c| !c.is_empty()),
+                        r.corrected_query.as_deref().unwrap_or(&text),
+                    );
                 }
                 if r.hits.is_empty() {
                     let guess = text.replace(' ', "-");

@@ -13,6 +13,7 @@ use docengine::{DocId, KnowledgeBase};
 use crate::web::pages::parts::*;
 use crate::web::pages::{Html, Mode, NeedsLint, cache_key, cached, layout, render_template};
 use crate::web::state::{AppState, LintOutcome, Snapshot};
+use crate::web::usage;
 use crate::web::views::*;
 
 /// `GET /sites/`
@@ -39,6 +40,7 @@ pub fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard
                 .extend(kb.followed_by_doc(id));
         }
     }
+    let linked = usage::linked_counts(kb);
     kb.repos
         .iter()
         .skip(1)
@@ -56,6 +58,7 @@ pub fn site_cards(kb: &KnowledgeBase, problems: &[ProblemEntry]) -> Vec<SiteCard
                 loaded: r.loaded,
                 docs: docs.get(r.name.as_str()).copied().unwrap_or(0),
                 patterns: followed.get(r.name.as_str()).map_or(0, |f| f.len()),
+                linked: linked.get(&r.name).copied().unwrap_or(0),
                 contract: contract_status(kb.contract(&r.name)),
                 problems: per_site.get(r.name.as_str()).copied().unwrap_or(0),
                 name: r.name.clone(),
@@ -120,9 +123,11 @@ pub fn site_page(st: &AppState, snap: &Snapshot, site: &str, lint: Option<&LintO
                 title: kb.doc(e.doc).title.clone(),
                 path: kb.doc(e.doc).path.clone(),
                 follows: e.follows.iter().map(|&p| pattern_link(kb, p)).collect(),
+                uses: usage::used_links(kb, &e.uses),
             })
             .collect(),
         patterns: o.patterns.iter().map(|&p| pattern_link(kb, p)).collect(),
+        uses: usage::used_links(kb, &o.uses),
         total_patterns: kb.pattern_count(),
         unresolved: mine
             .iter()

@@ -15,8 +15,11 @@ pub(crate) const MISSING_CONTRACT: RuleInfo = RuleInfo {
     description: "Action recommendations go through contracts: without \
 `.wip-contract.md` at the repo root nobody knows who receives them for this site, or how.",
     example: "A site repo with `docs/` but no `.wip-contract.md` at its root.",
-    fix: "Add `.wip-contract.md` at the repo root with a contact section:\n\n```markdown\n## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link\n```",
+    fix: "Add `.wip-contract.md` at the repo root with a contact section:\n\n```markdown\n## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link\n```\n\n`netstack new contract --site SITE --email ADDR` writes one.",
 };
+
+/// The contact section of a contract written by hand (the end of both fixes).
+const HAND_WRITTEN: &str = "\n\n```markdown\n## Contact Method\n\n- **Action recommendations:** Email to admin@example.org with netstack pattern link\n```";
 
 /// What `invalid-contract` catches, why, an example and the fix (`netstack lint --explain`).
 pub(crate) const INVALID_CONTRACT: RuleInfo = RuleInfo {
@@ -50,7 +53,10 @@ pub(crate) fn contract(kb: &KnowledgeBase, site: &str) -> Option<Finding> {
             format!(
                 "site `{site}` has no {CONTRACT_FILE}: nobody is named to receive action recommendations"
             ),
-            Rule::MissingContract.info().fix,
+            format!(
+                "Run `{}` to write one (`--cc ADDR` copies someone, `--structured` writes front matter contacts), or add it by hand with a contact section:{HAND_WRITTEN}",
+                crate::contract::new_command(site),
+            ),
             String::new(),
         ),
         ContractStatus::Invalid { line, reason } => {
