@@ -860,3 +860,146 @@ async fn pages_fit_a_phone() {
     );
     s.client.clone().close().await.unwrap();
 }
+
+/// The static site (`netstack build`) served by a plain static server, not netstack: from the
+/// home page to a pattern page and its Followed-by panel, on to a follower's page, and no
+/// WCAG violation on the built home and pattern pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_built_site_on_a_plain_static_server_browses_to_a_pattern_and_its_followers() {
+    let Some((chrome, driver)) = browser() else {
+        return;
+    };
+    let Some(python) = crate::util::which(&["python3"]) else {
+        assert!(
+            !crate::util::on_ci(),
+            "CI=true but no python3 for the static server"
+        );
+        crate::util::skip("no python3 for `python3 -m http.server`");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let kb = tmp.path().join("kb");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("content"), &kb);
+    let toml = std::fs::read_to_string(kb.join("netstack.toml")).unwrap();
+    std::fs::write(
+        kb.join("netstack.toml"),
+        format!("{toml}\n[publish]\nsites = [\"cf\", \"sl\", \"wf\"]\n"),
+    )
+    .unwrap();
+    let site = tmp.path().join("site");
+    let built = crate::util::netstack()
+        .arg("--kb")
+        .arg(&kb)
+        .arg("build")
+        .arg("--out")
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let port = free_port();
+    let _static_server = Guard(
+        Command::new(python)
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(&site)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the static server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_driver, driver_url) = start_driver(&driver);
+    let c = connect(
+        &chrome,
+        &driver_url,
+        &tmp.path().join("profile"),
+        View {
+            size: (1366, 1000),
+            dark: false,
+        },
+    )
+    .await;
+
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(".hero"))
+        .await
+        .unwrap();
+    // No search box without a server.
+    assert!(c.find(Locator::Css("#ns-q")).await.is_err());
+    save_screenshot(&c, "static-home.png").await;
+    let axe = axe_source();
+    let mut failures = Vec::new();
+    if let Some(axe) = &axe {
+        failures.extend(
+            axe_violations(&c, axe)
+                .await
+                .into_iter()
+                .map(|v| format!("home: {v}")),
+        );
+    }
+    // From a category card of the home page to the pattern.
+    c.find(Locator::LinkText("Scheduled backups with restic"))
+        .await
+        .expect("the pattern on the home page")
+        .click()
+        .await
+        .unwrap();
+    let panel = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#followed-by"))
+        .await
+        .expect("followed-by panel");
+    assert_eq!(
+        c.current_url().await.unwrap().path(),
+        "/docs/ops/backup/backup-cron-pattern/"
+    );
+    let text = panel.text().await.unwrap();
+    for s in ["cf", "sl", "wf"] {
+        assert!(text.contains(s), "{s} missing from followed-by: {text}");
+    }
+    save_screenshot(&c, "static-pattern.png").await;
+    if let Some(axe) = &axe {
+        failures.extend(
+            axe_violations(&c, axe)
+                .await
+                .into_iter()
+                .map(|v| format!("pattern: {v}")),
+        );
+    }
+    // On to a follower's page: a site doc, also a static file.
+    let follower = c
+        .find(Locator::Css("#followed-by .follower-head a:not(.pill)"))
+        .await
+        .expect("a follower link");
+    let title = follower.text().await.unwrap();
+    follower.click().await.unwrap();
+    assert!(
+        wait_for_text(&c, &title, Duration::from_secs(10)).await,
+        "the follower's page ({title}) did not open"
+    );
+    assert!(c.current_url().await.unwrap().path().starts_with("/sites/"));
+    c.close().await.unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} accessibility violations:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
