@@ -6,6 +6,7 @@ mod bundled;
 mod cmd;
 mod kb_select;
 mod output;
+mod transport;
 mod web;
 
 use std::path::PathBuf;
@@ -51,6 +52,12 @@ pub enum Command {
     /// Lint site repos (and the pattern repo): copied pattern content, unknown patterns,
     /// broken links, contracts, values. The CI gate.
     Lint(cmd::lint::Args),
+    /// Send the outbox's due messages to their contacts (e-mail over SMTP, …), recording each
+    /// outcome in its ledger: exit 0 all due delivered, 1 some failed, 2 configuration error.
+    Deliver(cmd::deliver::Args),
+    /// List an outbox's messages by delivery state: pending, sending, failed (with the next
+    /// retry), sent (with where it went), resolved.
+    Outbox(cmd::outbox::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -114,6 +121,8 @@ fn main() -> ExitCode {
         Command::Search(args) => cmd::search::run(&cli, args),
         Command::Recommend(args) => cmd::recommend::run(&cli, args),
         Command::Lint(args) => cmd::lint::run(&cli, args),
+        Command::Deliver(args) => cmd::deliver::run(&cli, args),
+        Command::Outbox(args) => cmd::outbox::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

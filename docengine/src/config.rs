@@ -14,6 +14,7 @@ use crate::front_matter::line_of;
 pub use crate::lint::settings::{LintConfig, RuleLevel};
 use crate::paths::{absolute, canonical, display_relative, normalize};
 use crate::publication::Publication;
+pub use crate::recommend::settings::DeliverConfig;
 
 /// The file name of a KB's config.
 pub const CONFIG_FILE: &str = "netstack.toml";
@@ -32,6 +33,8 @@ pub struct Config {
     pub index: IndexConfig,
     pub load: LoadConfig,
     pub recommend: RecommendConfig,
+    /// `[deliver]`: how `netstack deliver` sends the outbox.
+    pub deliver: DeliverConfig,
 }
 
 /// The pattern repo: the WHY and HOW.
@@ -91,6 +94,9 @@ impl Default for LoadConfig {
 pub struct RecommendConfig {
     /// `From:` of recommendation e-mails, e.g. `netstack <netstack@example.org>`.
     pub from: Option<String>,
+    /// The outbox folder `netstack deliver` and `netstack outbox` use when none is given
+    /// (relative to the KB folder in the file; absolute once loaded).
+    pub outbox: Option<PathBuf>,
 }
 
 // ---- the file format -------------------------------------------------------------------
@@ -109,6 +115,8 @@ struct RawConfig {
     load: RawLoad,
     #[serde(default)]
     recommend: RecommendConfig,
+    #[serde(default)]
+    deliver: DeliverConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,6 +366,9 @@ impl Config {
             max_file_bytes: raw.load.max_file_bytes.unwrap_or(DEFAULT_MAX_FILE_BYTES),
         };
         raw.lint.check(file, text)?;
+        raw.deliver.check(file, text)?;
+        let mut recommend = raw.recommend;
+        recommend.outbox = recommend.outbox.map(|p| normalize(&root.join(p)));
 
         Ok(Config {
             file: Some(file.to_path_buf()),
@@ -373,7 +384,8 @@ impl Config {
             lint: raw.lint,
             index,
             load,
-            recommend: raw.recommend,
+            recommend,
+            deliver: raw.deliver,
         })
     }
 
@@ -462,6 +474,7 @@ impl Config {
             },
             load: LoadConfig::default(),
             recommend: RecommendConfig::default(),
+            deliver: DeliverConfig::default(),
         })
     }
 
@@ -803,6 +816,39 @@ mod tests {
         let err = cfg.unwrap_err().to_string();
         assert!(err.contains("base_url"), "{err}");
         assert!(err.contains("netstack.toml:3"), "{err}");
+    }
+
+    #[test]
+    fn deliver_section_unknown_keys_and_bad_values_name_their_line() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[deliver]\nmax_per_run = 3\n[deliver.smtp]\nhost = \"127.0.0.1\"\ntls = \"none\"\npasword_env = \"X\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("pasword_env"), "{err}");
+        assert!(err.contains("netstack.toml:8"), "{err}");
+        let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\n[deliver]\nmax_per_rnu = 3\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(
+            err.contains("max_per_rnu") && err.contains("netstack.toml:4"),
+            "{err}"
+        );
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[deliver.smtp]\nhost = \"smtp.example.org\"\ntls = \"none\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(
+            err.contains("netstack.toml:5") && err.contains("in the clear"),
+            "{err}"
+        );
+        let (d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[recommend]\noutbox = \"out\"\n[deliver]\nmax_per_run = 3\n",
+        );
+        let cfg = cfg.unwrap();
+        assert_eq!(cfg.deliver.limits().max_per_run, 3);
+        assert_eq!(
+            cfg.recommend.outbox.as_deref(),
+            Some(absolute(d.path()).join("out").as_path())
+        );
     }
 
     #[test]

@@ -1102,3 +1102,73 @@ fn an_outbox_that_cannot_be_written_says_so_not_cannot_read() {
         assert!(e.contains("make the outbox folder writable"), "{e}");
     }
 }
+
+#[test]
+fn re_recording_keeps_each_message_s_delivery_record_and_v1_ledgers_read_as_pending() {
+    let kb = kb();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path();
+    let f = finding(
+        "cf",
+        "duplicate-content",
+        Severity::Warning,
+        "docs/backup.md",
+        12,
+        Some("backup-cron-pattern"),
+    );
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0);
+    // Deliver it (as `netstack deliver` records it).
+    let mut ledger = recommend::read_ledger(dir).unwrap();
+    assert_eq!(ledger.version, 2);
+    let d = &mut ledger.recommendations[0].recipients[0];
+    assert_eq!(d.status.state, recommend::State::Pending);
+    d.status.state = recommend::State::Sent;
+    d.status.attempts = 1;
+    d.status.remote_id = Some("<x@example.org>".into());
+    d.status.delivered_at = Some("2025-10-14T10:00:00Z".into());
+    let text = serde_json::to_string_pretty(&ledger).unwrap();
+    std::fs::write(dir.join("ledger.json"), &text).unwrap();
+    assert!(text.contains("\"state\": \"sent\""), "{text}");
+    // Seen again, resolved, re-opened: the record stays.
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + DAY);
+    sync(&kb, dir, &[], &["cf"], T0 + 2 * DAY);
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 3 * DAY);
+    let after = recommend::read_ledger(dir).unwrap();
+    assert_eq!(after.recommendations[0].status, Status::Open);
+    assert_eq!(
+        after.recommendations[0].recipients[0].status,
+        ledger.recommendations[0].recipients[0].status
+    );
+    // A version 1 ledger (no delivery records) reads, every message pending.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["version"] = 1.into();
+    for r in v["recommendations"][0]["recipients"]
+        .as_array_mut()
+        .unwrap()
+    {
+        let r = r.as_object_mut().unwrap();
+        for k in ["state", "attempts", "remote_id", "delivered_at"] {
+            r.remove(k);
+        }
+    }
+    let v1 = serde_json::to_string_pretty(&v).unwrap();
+    assert!(!v1.contains("state"), "{v1}");
+    std::fs::write(dir.join("ledger.json"), &v1).unwrap();
+    let old = recommend::read_ledger(dir).unwrap();
+    assert_eq!(old.version, 2);
+    assert_eq!(
+        old.recommendations[0].recipients[0].status,
+        recommend::DeliveryStatus::default()
+    );
+    // A bad time in a delivery record names its line.
+    std::fs::write(
+        dir.join("ledger.json"),
+        text.replace("2025-10-14T10:00:00Z", "yesterday"),
+    )
+    .unwrap();
+    let e = recommend::read_ledger(dir).unwrap_err().to_string();
+    assert!(
+        e.contains("delivered_at") && e.contains("ledger.json:"),
+        "{e}"
+    );
+}

@@ -2,6 +2,7 @@
 //! module per area (ripgrep's and mdBook's layout), so the program is linked once.
 
 mod check_cli;
+mod deliver_cli;
 mod lint_cli;
 mod lint_quality;
 mod output;

@@ -10,6 +10,10 @@
 //! point leaves the previous ledger intact; files of the interrupted run are simply rendered
 //! again by the next one. A lock file (`.netstack.lock`, released by the OS when a run ends
 //! or dies) makes concurrent runs on one outbox take turns instead of losing updates.
+//!
+//! Each recipient's entry also carries its delivery record ([`DeliveryStatus`]: pending,
+//! sending, sent, failed), which `netstack deliver` updates through [`Outbox::save`]; recording
+//! a recommendation again keeps it, so a message is never sent twice because it was re-seen.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -22,14 +26,19 @@ use crate::error::{Error, Result};
 use crate::problem::Severity;
 
 use super::clock::{parse_rfc3339, rfc3339};
+use super::delivery::DeliveryStatus;
 use super::key::MANUAL;
 use super::message::{Envelope, messages};
 use super::recommendation::{Recipient, Recommendation};
 
 /// The ledger's file name inside the outbox folder.
 pub const LEDGER_FILE: &str = "ledger.json";
-/// The ledger format version this build writes and reads.
-pub const LEDGER_VERSION: u32 = 1;
+/// The ledger format version this build writes (and reads, besides [`LEDGER_VERSION_1`]).
+/// Version 2 added the delivery record of each recipient; a netstack that reads only
+/// version 1 refuses it instead of dropping those records (and sending everything again).
+pub const LEDGER_VERSION: u32 = 2;
+/// Ledgers written before delivery existed: read as if nothing had been sent.
+pub const LEDGER_VERSION_1: u32 = 1;
 /// Environment variable naming a failure point (tests simulate a crash with it).
 pub const FAILPOINT_ENV: &str = "NETSTACK_FAILPOINT";
 /// The failure point between writing the new ledger to its temp file and the rename.
@@ -95,6 +104,9 @@ pub struct Delivery {
     pub recipient: Recipient,
     /// Message file, relative to the outbox folder.
     pub file: String,
+    /// Where the message stands on its way to the recipient.
+    #[serde(flatten)]
+    pub status: DeliveryStatus,
 }
 
 /// What a run changed.
@@ -159,22 +171,7 @@ impl Outbox {
                 }
             }
         }
-        let path = dir.join(LEDGER_FILE);
-        let ledger = match std::fs::read(&path) {
-            Ok(bytes) => parse_ledger(&bytes).map_err(|(line, message)| match line {
-                Some(line) => Error::Config {
-                    path: path.clone(),
-                    line: Some(line),
-                    message,
-                },
-                None => Error::Outbox {
-                    path: path.clone(),
-                    message,
-                },
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
+        let ledger = read_ledger(dir)?;
         Ok(Outbox {
             dir: dir.to_path_buf(),
             _lock: lock,
@@ -225,6 +222,7 @@ impl Outbox {
                     deliveries.push(Delivery {
                         recipient: r.clone(),
                         file: m.file_name.clone(),
+                        status: DeliveryStatus::default(),
                     });
                 }
             }
@@ -232,6 +230,12 @@ impl Outbox {
             match pos {
                 Ok(i) => {
                     let e = &mut self.ledger.recommendations[i];
+                    // A message keeps its delivery record (same file: same recipient).
+                    for d in &mut deliveries {
+                        if let Some(old) = e.recipients.iter().find(|o| o.file == d.file) {
+                            d.status = old.status.clone();
+                        }
+                    }
                     let new_files: BTreeSet<&str> =
                         deliveries.iter().map(|d| d.file.as_str()).collect();
                     for old in &e.recipients {
@@ -348,8 +352,14 @@ impl Outbox {
         }
     }
 
-    /// Write the ledger (atomically) and return what this run changed.
-    pub fn commit(self) -> Result<Report> {
+    /// The ledger for a delivery run to update (followed by [`Outbox::save`]).
+    pub(crate) fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
+    /// Write the ledger (atomically and durably) now, keeping the outbox open: a delivery run
+    /// saves before and after each network call.
+    pub fn save(&mut self) -> Result<()> {
         let mut text = serde_json::to_string_pretty(&self.ledger).expect("ledger serializes");
         text.push('\n');
         // The message files' renames reach the disk before the ledger that lists them.
@@ -361,7 +371,49 @@ impl Outbox {
         if current.as_deref() != Some(text.as_bytes()) {
             atomic_write(&path, text.as_bytes(), Some(FAILPOINT_LEDGER_RENAME))?;
         }
+        Ok(())
+    }
+
+    /// Write the ledger (atomically) and return what this run changed.
+    pub fn commit(mut self) -> Result<Report> {
+        self.save()?;
         Ok(self.report)
+    }
+}
+
+/// Read an outbox's ledger without taking its lock or changing anything (listings and
+/// `deliver --dry-run`, which must not wait for a running delivery). A missing ledger is an
+/// empty one.
+pub fn read_ledger(dir: &Path) -> Result<Ledger> {
+    let path = dir.join(LEDGER_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            parse_ledger(&bytes).map_err(|(line, message)| ledger_error(&path, line, message))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
+        Err(e) => Err(Error::io(&path, e)),
+    }
+}
+
+fn ledger_error(path: &Path, line: Option<usize>, message: String) -> Error {
+    match line {
+        Some(line) => Error::Config {
+            path: path.to_path_buf(),
+            line: Some(line),
+            message,
+        },
+        None => Error::Outbox {
+            path: path.to_path_buf(),
+            message,
+        },
+    }
+}
+
+/// Crash here when the failure-point variable names `point` (tests of crash safety: the
+/// value must match exactly, so it cannot be hit by accident).
+pub(crate) fn failpoint(point: &str) {
+    if std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point) {
+        std::process::abort();
     }
 }
 
@@ -400,6 +452,13 @@ fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, LedgerError> {
                 ("last_seen", Some(&e.last_seen)),
                 ("resolved_at", e.resolved_at.as_ref()),
             ];
+            let delivery_times = e.recipients.iter().flat_map(|d| {
+                [
+                    ("next_attempt", d.status.next_attempt.as_ref()),
+                    ("delivered_at", d.status.delivered_at.as_ref()),
+                ]
+            });
+            let times = times.into_iter().chain(delivery_times);
             for (field, value) in times {
                 if let Some(v) = value
                     && parse_rfc3339(v).is_none()
@@ -429,10 +488,10 @@ fn parse_ledger_text(bytes: &[u8]) -> std::result::Result<Ledger, String> {
         )
     })?;
     match head.version {
-        Some(LEDGER_VERSION) => {}
+        Some(LEDGER_VERSION | LEDGER_VERSION_1) => {}
         Some(v) => {
             return Err(format!(
-                "ledger version {v} is not supported by this netstack (it reads version {LEDGER_VERSION}): use a matching netstack or another outbox folder"
+                "ledger version {v} is not supported by this netstack (it reads versions {LEDGER_VERSION_1} and {LEDGER_VERSION}): use a matching netstack or another outbox folder"
             ));
         }
         None => {
@@ -442,6 +501,8 @@ fn parse_ledger_text(bytes: &[u8]) -> std::result::Result<Ledger, String> {
     let mut ledger: Ledger = serde_json::from_slice(bytes).map_err(|e| {
         format!("the ledger is damaged ({e}): fix that entry or move the file aside")
     })?;
+    // A version 1 ledger knew no delivery: every message reads as pending.
+    ledger.version = LEDGER_VERSION;
     ledger.recommendations.sort_by(|a, b| a.key.cmp(&b.key));
     let mut seen = BTreeMap::new();
     for e in &ledger.recommendations {
@@ -477,11 +538,9 @@ fn write_renamed(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<(
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        if let Some(point) = failpoint
-            && std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point)
-        {
+        if let Some(point) = failpoint {
             // Simulated crash: the new content sits in the temp file, the target is untouched.
-            std::process::abort();
+            self::failpoint(point);
         }
         std::fs::rename(&tmp, path)?;
         Ok(())
