@@ -87,11 +87,12 @@ pub fn existing_outbox(dir: &Path) -> Result<PathBuf> {
 pub fn deliver(cli: &Cli, config: &Config, dir: &Path, opts: &Options) -> Result<u8> {
     let limits = config.deliver.limits();
     let clock = SystemClock;
-    let mut transports = crate::transport::build(config)?;
     let report = if opts.dry_run {
         let ledger = recommend::read_ledger(dir)?;
-        dispatch::dry_run(&ledger, &|m| transports.has(m), &limits, clock.now())
+        let configured = |m| crate::transport::configured(config, m);
+        dispatch::dry_run(&ledger, &configured, &limits, clock.now())
     } else {
+        let mut transports = crate::transport::build(config)?;
         let mut outbox = Outbox::open(dir)?;
         if opts.retry_failed {
             let n = dispatch::retry_failed(&mut outbox);

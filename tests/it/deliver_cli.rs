@@ -154,3 +154,31 @@ fn lint_deliver_records_then_delivers_keeping_stdout_for_lint() {
     let _: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
     assert!(out.join("ledger.json").is_file());
 }
+#[test]
+fn dry_run_prints_what_would_go_where_and_changes_nothing() {
+    let (_t, kb, out) = recorded();
+    std::fs::write(
+        kb.join("netstack.toml"),
+        std::fs::read_to_string(kb.join("netstack.toml")).unwrap()
+            + "outbox = \"out\"\n\n[deliver]\nmax_per_run = 3\n\n[deliver.smtp]\nhost = \"127.0.0.1\"\nport = 9\ntls = \"none\"\n",
+    )
+    .unwrap();
+    let before = snapshot(&out);
+    let assert = netstack(&kb)
+        .args(["deliver", "--dry-run"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "would send 3, 0 failed (retried later), 0 given up, 2 held back by caps",
+        ))
+        .stderr(predicate::str::contains("dry run: nothing changed"));
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert_eq!(stdout.matches("would send email ").count(), 3, "{stdout}");
+    assert!(
+        stdout.contains("would send email it-admin@cedarfalls.example.org cc facilities@cedarfalls.example.org: "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("max_per_run = 3"), "{stdout}");
+    assert!(stdout.contains(".eml)"), "{stdout}");
+    assert_eq!(snapshot(&out), before, "a dry run changes nothing");
+}

@@ -3,6 +3,7 @@
 
 mod check_cli;
 mod deliver_cli;
+mod deliver_smtp;
 mod lint_cli;
 mod lint_quality;
 mod output;
