@@ -135,6 +135,30 @@ impl Smtp {
         text
     }
 
+    /// An SMTP error in words; a socket timeout (which the OS reports as "resource
+    /// temporarily unavailable") says so.
+    fn describe(&self, e: &lettre::transport::smtp::Error) -> String {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+        let mut timed_out = e.is_timeout();
+        while let Some(s) = source {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                timed_out |= matches!(
+                    io.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+            source = s.source();
+        }
+        if timed_out {
+            format!(
+                "no answer within {} s (timeout_secs)",
+                self.timeout.as_secs()
+            )
+        } else {
+            e.to_string()
+        }
+    }
+
     fn connection(&mut self) -> std::result::Result<&mut SmtpConnection, Failure> {
         if let Some(why) = &self.connect_failure {
             return Err(Failure::temporary(why.clone()));
@@ -168,7 +192,12 @@ impl Smtp {
             implicit,
             None,
         )
-        .map_err(|e| format!("cannot connect to the SMTP server {at}: {e}"))?;
+        .map_err(|e| {
+            format!(
+                "cannot connect to the SMTP server {at}: {}",
+                self.describe(&e)
+            )
+        })?;
         if self.tls == SmtpTls::Starttls {
             if !c.can_starttls() {
                 c.abort();
@@ -181,11 +210,16 @@ impl Smtp {
                 .as_ref()
                 .expect("TLS parameters for STARTTLS");
             c.starttls(params, &self.hello)
-                .map_err(|e| format!("STARTTLS with {at} failed: {e}"))?;
+                .map_err(|e| format!("STARTTLS with {at} failed: {}", self.describe(&e)))?;
         }
         if let Some(credentials) = &self.credentials {
             c.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
-                .map_err(|e| format!("the SMTP server {at} refused the login: {e}"))?;
+                .map_err(|e| {
+                    format!(
+                        "the SMTP server {at} refused the login: {}",
+                        self.describe(&e)
+                    )
+                })?;
         }
         Ok(c)
     }
@@ -229,7 +263,12 @@ impl Transport for Smtp {
                 if broken {
                     self.conn = None;
                 }
-                let text = self.scrub(format!("SMTP server {}:{}: {e}", self.host, self.port));
+                let text = self.scrub(format!(
+                    "SMTP server {}:{}: {}",
+                    self.host,
+                    self.port,
+                    self.describe(&e)
+                ));
                 if e.is_permanent() {
                     Err(Failure::permanent(text))
                 } else {

@@ -569,3 +569,31 @@ fn two_runs_at_once_send_each_message_once() {
     let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
     assert_eq!(unique.len(), 5);
 }
+
+#[test]
+fn a_server_that_accepts_but_never_answers_times_out_as_a_temporary_failure() {
+    // A listener that never reads nor greets: the connect succeeds, the greeting never comes.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let (_t, kb, out) = recorded();
+    configure(
+        &kb,
+        &format!("[deliver]\ntimeout_secs = 1\n\n{}", plain(port)),
+    );
+    netstack(&kb)
+        .args(["deliver", "--outbox"])
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(format!(
+            "cannot connect to the SMTP server 127.0.0.1:{port}: no answer within 1 s (timeout_secs)"
+        )))
+        .stderr(predicates::str::contains("sent 0, 5 failed"));
+    // Connecting is tried once per run, not once per message.
+    let d = deliveries(&out);
+    assert!(
+        d.iter()
+            .all(|d| d["state"] == "failed" && d["attempts"] == 1)
+    );
+    drop(silent);
+}
