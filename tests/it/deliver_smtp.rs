@@ -133,19 +133,20 @@ fn plain(port: u16) -> String {
     format!("[deliver.smtp]\nhost = \"127.0.0.1\"\nport = {port}\ntls = \"none\"\n")
 }
 
-fn ledger(out: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(out.join("ledger.json")).unwrap()).unwrap()
-}
-
-/// (file, delivery record) of every message in the ledger.
+/// The delivery record of every message, as `netstack outbox --json` reads the ledger
+/// (ledger.json and its journal).
 fn deliveries(out: &Path) -> Vec<serde_json::Value> {
-    let l = ledger(out);
-    l["recommendations"]
+    let o = crate::util::netstack()
+        .args(["outbox", "--json"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice::<serde_json::Value>(&o.stdout)
+        .unwrap()
         .as_array()
         .unwrap()
-        .iter()
-        .flat_map(|e| e["recipients"].as_array().unwrap().clone())
-        .collect()
+        .clone()
 }
 
 fn header(data: &str, name: &str) -> Option<String> {

@@ -1,6 +1,7 @@
 //! A delivery run (`netstack deliver`): reconcile what a crashed run left `sending`, pick the
 //! messages that are due, hold back what the caps forbid, and send the rest one by one, each
-//! marked `sending` durably before its network call and recorded right after it.
+//! marked `sending` durably before its network call and recorded right after it (a line of
+//! the ledger's journal each time; `ledger.json` is rewritten once, at the end).
 //!
 //! Due means: the recommendation is open, and its message is pending, or failed with its
 //! next attempt reached and not permanent. Failures back off exponentially from
@@ -193,7 +194,7 @@ fn run(
         }
         let result = match out {
             Ok(out) => {
-                outbox.save()?;
+                outbox.journal(i, j)?;
                 failpoint(FAILPOINT_AFTER_MARK);
                 let t = transports.get(method).expect("planned with a transport");
                 let r = t.send(&out);
@@ -225,8 +226,10 @@ fn run(
                 }
             }
         }
-        outbox.save()?;
+        outbox.journal(i, j)?;
     }
+    // Fold the journal into ledger.json.
+    outbox.save()?;
     Ok(())
 }
 
@@ -897,6 +900,51 @@ mod tests {
         assert_eq!(r.failed.len(), 1);
         assert!(r.failed[0].detail.contains("a.ops.txt"), "{:?}", r.failed);
         assert!(script.borrow().sent.is_empty());
+    }
+
+    #[test]
+    fn the_journal_is_read_with_the_ledger_survives_a_torn_line_and_is_folded_on_open() {
+        use crate::recommend::outbox::JOURNAL_FILE;
+        let (dir, _script) = outbox_with(vec![
+            entry("a", T0, &[("ops", Method::Email, "ops@example.org")]),
+            entry("b", T0, &[("ops", Method::Email, "ops@example.org")]),
+        ]);
+        let before = std::fs::read(dir.path().join(LEDGER_FILE)).unwrap();
+        {
+            let mut o = Outbox::open(dir.path()).unwrap();
+            let d = &mut o.ledger_mut().recommendations[0].recipients[0];
+            d.status.state = State::Sent;
+            d.status.delivered_at = Some("2025-10-14T09:30:00Z".into());
+            o.journal(0, 0).unwrap();
+            // Dropped without saving, as a killed run would leave it.
+        }
+        assert_eq!(std::fs::read(dir.path().join(LEDGER_FILE)).unwrap(), before);
+        assert_eq!(status(dir.path(), "a.ops.txt").state, State::Sent);
+        // A torn last line (a crash mid-append) is ignored.
+        let journal = dir.path().join(JOURNAL_FILE);
+        let good = std::fs::read_to_string(&journal).unwrap();
+        std::fs::write(&journal, format!("{good}{{\"key\":\"b\",\"fi")).unwrap();
+        assert_eq!(status(dir.path(), "a.ops.txt").state, State::Sent);
+        assert_eq!(status(dir.path(), "b.ops.txt").state, State::Pending);
+        // A damaged line before others is an error naming the journal and the line.
+        std::fs::write(&journal, format!("not json\n{good}")).unwrap();
+        let e = crate::recommend::read_ledger(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("ledger.journal:1") && e.contains("damaged journal line"),
+            "{e}"
+        );
+        // Opening the outbox folds the journal into ledger.json.
+        std::fs::write(&journal, &good).unwrap();
+        drop(Outbox::open(dir.path()).unwrap());
+        assert!(!journal.exists());
+        let ledger: Ledger =
+            serde_json::from_slice(&std::fs::read(dir.path().join(LEDGER_FILE)).unwrap()).unwrap();
+        assert_eq!(
+            ledger.recommendations[0].recipients[0].status.state,
+            State::Sent
+        );
     }
 
     #[test]

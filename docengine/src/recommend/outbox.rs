@@ -12,8 +12,14 @@
 //! or dies) makes concurrent runs on one outbox take turns instead of losing updates.
 //!
 //! Each recipient's entry also carries its delivery record ([`DeliveryStatus`]: pending,
-//! sending, sent, failed), which `netstack deliver` updates through [`Outbox::save`]; recording
-//! a recommendation again keeps it, so a message is never sent twice because it was re-seen.
+//! sending, sent, failed); recording a recommendation again keeps it, so a message is never
+//! sent twice because it was re-seen. `netstack deliver` records each change of a delivery
+//! record durably before going on, by appending one line to `ledger.journal` (fsync) rather
+//! than rewriting the whole ledger: the journal is part of the ledger. Whoever reads the ledger
+//! applies the journal's lines in order (each holds a message's whole record, so applying one
+//! twice changes nothing; a torn last line from a crash is ignored), and a run folds it into
+//! `ledger.json` (written first, journal removed after) when it opens the outbox and when it
+//! ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -33,6 +39,8 @@ use super::recommendation::{Recipient, Recommendation};
 
 /// The ledger's file name inside the outbox folder.
 pub const LEDGER_FILE: &str = "ledger.json";
+/// The ledger's journal of delivery records written since `ledger.json` (see the module doc).
+pub const JOURNAL_FILE: &str = "ledger.journal";
 /// The ledger format version this build writes (and reads, besides [`LEDGER_VERSION_1`]).
 /// Version 2 added the delivery record of each recipient; a netstack that reads only
 /// version 1 refuses it instead of dropping those records (and sending everything again).
@@ -132,6 +140,8 @@ pub struct Outbox {
     dir: PathBuf,
     /// Held (exclusively locked) until the run ends; the OS releases it if the process dies.
     _lock: std::fs::File,
+    /// `ledger.journal`, open for appending once this run wrote to it.
+    journal: Option<std::fs::File>,
     ledger: Ledger,
     seen_this_run: BTreeSet<String>,
     report: Report,
@@ -172,10 +182,18 @@ impl Outbox {
             }
         }
         let ledger = read_ledger(dir)?;
+        if dir.join(JOURNAL_FILE).exists() {
+            // Fold what an earlier run journaled into ledger.json, then start a new journal.
+            let mut text = serde_json::to_string_pretty(&ledger).expect("ledger serializes");
+            text.push('\n');
+            atomic_write(&dir.join(LEDGER_FILE), text.as_bytes(), None)?;
+            remove_journal(dir)?;
+        }
         Ok(Outbox {
             dir: dir.to_path_buf(),
             _lock: lock,
             ledger,
+            journal: None,
             seen_this_run: BTreeSet::new(),
             report: Report::default(),
         })
@@ -371,7 +389,40 @@ impl Outbox {
         if current.as_deref() != Some(text.as_bytes()) {
             atomic_write(&path, text.as_bytes(), Some(FAILPOINT_LEDGER_RENAME))?;
         }
+        // Everything journaled is in ledger.json now.
+        if self.journal.take().is_some() {
+            remove_journal(&self.dir)?;
+        }
         Ok(())
+    }
+
+    /// Record the delivery record of recipient `j` of entry `i` durably: one line appended to
+    /// `ledger.journal` and fsynced (a delivery run does this around every network call).
+    pub(crate) fn journal(&mut self, i: usize, j: usize) -> Result<()> {
+        let e = &self.ledger.recommendations[i];
+        let d = &e.recipients[j];
+        let mut line = serde_json::to_string(&JournalLine {
+            key: e.key.clone(),
+            file: d.file.clone(),
+            status: d.status.clone(),
+        })
+        .expect("journal line serializes");
+        line.push('\n');
+        let path = self.dir.join(JOURNAL_FILE);
+        if self.journal.is_none() {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| cannot_write(&path, "cannot open the ledger journal", &e))?;
+            // The journal's name reaches the disk before anything depends on it.
+            sync_dir(&self.dir);
+            self.journal = Some(f);
+        }
+        let f = self.journal.as_mut().expect("journal open");
+        f.write_all(line.as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| cannot_write(&path, "cannot append to the ledger journal", &e))
     }
 
     /// Write the ledger (atomically) and return what this run changed.
@@ -386,12 +437,88 @@ impl Outbox {
 /// empty one.
 pub fn read_ledger(dir: &Path) -> Result<Ledger> {
     let path = dir.join(LEDGER_FILE);
-    match std::fs::read(&path) {
+    let mut ledger = match std::fs::read(&path) {
         Ok(bytes) => {
-            parse_ledger(&bytes).map_err(|(line, message)| ledger_error(&path, line, message))
+            parse_ledger(&bytes).map_err(|(line, message)| ledger_error(&path, line, message))?
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
-        Err(e) => Err(Error::io(&path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let journal = dir.join(JOURNAL_FILE);
+    match std::fs::read(&journal) {
+        Ok(bytes) => apply_journal(&mut ledger, &bytes)
+            .map_err(|(line, message)| ledger_error(&journal, Some(line), message))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&journal, e)),
+    }
+    Ok(ledger)
+}
+
+/// One line of `ledger.journal`: a message's whole delivery record.
+#[derive(Serialize, Deserialize)]
+struct JournalLine {
+    key: String,
+    file: String,
+    #[serde(flatten)]
+    status: DeliveryStatus,
+}
+
+/// Apply journal lines in order. A last line without its newline is a write a crash cut
+/// short (the run stopped there: nothing was sent on its strength) and is ignored; any other
+/// unreadable line is an error with its line number. Lines about messages no longer in the
+/// ledger are skipped.
+fn apply_journal(ledger: &mut Ledger, bytes: &[u8]) -> std::result::Result<(), (usize, String)> {
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => return Ok(()),
+    };
+    for (n, line) in complete.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let j: JournalLine = serde_json::from_slice(line).map_err(|e| {
+            (
+                n + 1,
+                format!("damaged journal line ({e}): fix or delete that line (the message's delivery record then falls back to ledger.json)"),
+            )
+        })?;
+        for (field, value) in [
+            ("next_attempt", j.status.next_attempt.as_ref()),
+            ("delivered_at", j.status.delivered_at.as_ref()),
+        ] {
+            if let Some(v) = value
+                && parse_rfc3339(v).is_none()
+            {
+                return Err((
+                    n + 1,
+                    format!("`{field}` is {v:?}, not an RFC 3339 time: fix or delete that line"),
+                ));
+            }
+        }
+        if let Ok(i) = ledger
+            .recommendations
+            .binary_search_by(|e| e.key.as_str().cmp(&j.key))
+            && let Some(d) = ledger.recommendations[i]
+                .recipients
+                .iter_mut()
+                .find(|d| d.file == j.file)
+        {
+            d.status = j.status;
+        }
+    }
+    Ok(())
+}
+
+/// Remove `ledger.journal` (once ledger.json holds all of it) and make that durable.
+fn remove_journal(dir: &Path) -> Result<()> {
+    let path = dir.join(JOURNAL_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {
+            sync_dir(dir);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(cannot_write(&path, "cannot remove the ledger journal", &e)),
     }
 }
 
