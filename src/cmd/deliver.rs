@@ -143,9 +143,13 @@ fn print_report(
         } else {
             format!(" cc {}", l.cc.join(", "))
         };
+        let note = l
+            .followup
+            .map(|k| format!("{} note, re: ", k.as_str()))
+            .unwrap_or_default();
         writeln!(
             out,
-            "{label} {} {}{cc}: {} ({})\n    {}",
+            "{label} {} {}{cc}: {note}{} ({})\n    {}",
             l.method,
             clean(&l.address),
             clean(&l.title),

@@ -77,8 +77,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
             } else {
                 format!(" cc {}", r.cc.join(", "))
             };
+            let note = r
+                .followup
+                .map(|k| format!("{} note, re: ", k.as_str()))
+                .unwrap_or_default();
             println!(
-                "  {} {} {}{cc}: {}",
+                "  {} {} {}{cc}: {note}{}",
                 r.key,
                 r.method,
                 clean(&r.address),

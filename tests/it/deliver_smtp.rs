@@ -598,3 +598,69 @@ fn a_server_that_accepts_but_never_answers_times_out_as_a_temporary_failure() {
     );
     drop(silent);
 }
+
+#[test]
+fn a_resolved_finding_and_its_return_reach_the_same_thread() {
+    if !aiosmtpd() {
+        return;
+    }
+    let server = start(&["--mode", "none"]);
+    let (_t, kb, out) = recorded();
+    configure(&kb, &plain(server.port));
+    netstack(&kb)
+        .args(["deliver", "--outbox"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let first = server.received();
+    assert_eq!(first.len(), 5);
+    // The site fixes one broken link (`./switch-config.md` in docs/network.md).
+    std::fs::write(kb.join("cf/docs/switch-config.md"), "# Switch config\n").unwrap();
+    let lint = |at: i64| {
+        netstack(&kb)
+            .env("SOURCE_DATE_EPOCH", at.to_string())
+            .args(["lint", "--recommend", "--deliver", "--outbox"])
+            .arg(&out)
+            .assert()
+            .code(1)
+            .get_output()
+            .clone()
+    };
+    let o = lint(T0 + 86_400);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("1 resolved"), "{stderr}");
+    assert!(stderr.contains("sent email it-admin@cedarfalls.example.org cc facilities@cedarfalls.example.org: resolved note, re: Fix a broken link in docs/network.md"), "{stderr}");
+    let got = server.received();
+    assert_eq!(got.len(), 6);
+    let note = &got[5];
+    let in_reply_to = header(&note.data, "In-Reply-To").unwrap();
+    assert_eq!(header(&note.data, "References").unwrap(), in_reply_to);
+    let original = first
+        .iter()
+        .find(|r| header(&r.data, "Message-ID").unwrap() == in_reply_to)
+        .expect("the note answers one of the first messages");
+    assert_eq!(note.rcpt_tos, original.rcpt_tos);
+    assert_eq!(
+        header(&note.data, "Subject").unwrap(),
+        format!("Re: {}", header(&original.data, "Subject").unwrap())
+    );
+    assert!(note.data.contains("no longer detected"));
+    // It comes back: a "reopened" note in the same thread.
+    std::fs::remove_file(kb.join("cf/docs/switch-config.md")).unwrap();
+    lint(T0 + 2 * 86_400);
+    let got = server.received();
+    assert_eq!(got.len(), 7);
+    assert_eq!(header(&got[6].data, "In-Reply-To").unwrap(), in_reply_to);
+    assert!(got[6].data.contains("detected again"));
+    // Nothing more on a re-run.
+    lint(T0 + 2 * 86_400);
+    assert_eq!(server.received().len(), 7);
+    netstack(&kb)
+        .arg("outbox")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "reopened note, re: Fix a broken link",
+        ));
+}

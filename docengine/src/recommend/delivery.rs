@@ -73,7 +73,8 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// What `netstack outbox` shows for a message: its delivery state, or `resolved` when the
-/// finding is gone (whatever happened to the message before).
+/// finding is gone (whatever happened to the message before; a follow-up note always shows
+/// its own state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shown {
@@ -119,6 +120,9 @@ pub struct Row {
     pub file: String,
     #[serde(flatten)]
     pub delivery: DeliveryStatus,
+    /// Set on a follow-up note (resolved / reopened), threaded with the first message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followup: Option<super::followup::Kind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<String>,
 }
@@ -131,7 +135,7 @@ pub fn rows(ledger: &Ledger) -> Vec<Row> {
         .iter()
         .flat_map(|e| {
             e.recipients.iter().map(move |d| Row {
-                shown: if e.status == Status::Resolved {
+                shown: if e.status == Status::Resolved && d.followup.is_none() {
                     Shown::Resolved
                 } else {
                     match d.status.state {
@@ -150,6 +154,7 @@ pub fn rows(ledger: &Ledger) -> Vec<Row> {
                 cc: d.recipient.cc.clone(),
                 file: d.file.clone(),
                 delivery: d.status.clone(),
+                followup: d.followup,
                 resolved_at: e.resolved_at.clone(),
             })
         })

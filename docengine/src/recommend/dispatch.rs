@@ -42,6 +42,9 @@ pub struct Line {
     pub file: String,
     /// Where it went (sent), why not and when next (failed, held), or what to do.
     pub detail: String,
+    /// Set on a follow-up note (resolved / reopened), threaded with the first message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followup: Option<super::followup::Kind>,
 }
 
 /// What a run did (or, dry, would do).
@@ -239,11 +242,12 @@ fn run(
 pub fn retry_failed(outbox: &mut Outbox) -> usize {
     let mut n = 0;
     for e in &mut outbox.ledger_mut().recommendations {
-        if e.status != Status::Open {
-            continue;
-        }
+        let open = e.status == Status::Open;
         for d in &mut e.recipients {
-            if d.status.state == State::Failed && d.status.permanent {
+            if (open || d.followup.is_some())
+                && d.status.state == State::Failed
+                && d.status.permanent
+            {
                 d.status.state = State::Pending;
                 d.status.permanent = false;
                 d.status.attempts = 0;
@@ -329,8 +333,20 @@ fn plan(
     let mut out = Plan::default();
     for (i, j) in slots(ledger) {
         let (e, d) = at(ledger, i, j);
-        if e.status != Status::Open {
-            continue;
+        match d.followup {
+            // A message of a recommendation still open.
+            None if e.status != Status::Open => continue,
+            None => {}
+            // A follow-up: after every message to that contact listed before it.
+            Some(_) => {
+                let before_sent = e.recipients[..j]
+                    .iter()
+                    .filter(|o| o.recipient.contact == d.recipient.contact)
+                    .all(|o| o.status.state == State::Sent);
+                if !before_sent {
+                    continue;
+                }
+            }
         }
         match d.status.state {
             State::Pending => candidates.push((i, j)),
@@ -419,6 +435,7 @@ fn line(e: &Entry, d: &Delivery, detail: String) -> Line {
         cc: d.recipient.cc.clone(),
         file: d.file.clone(),
         detail,
+        followup: d.followup,
     }
 }
 
@@ -442,6 +459,7 @@ fn outgoing(
         recipient: d.recipient.clone(),
         file: d.file.clone(),
         text,
+        followup: d.followup,
     })
 }
 
@@ -597,6 +615,7 @@ mod tests {
                     },
                     file: format!("{key}.{contact}.txt"),
                     status: DeliveryStatus::default(),
+                    followup: None,
                 })
                 .collect(),
             first_seen: t.clone(),

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod delivery;
 pub mod dispatch;
 pub mod finding;
+pub mod followup;
 pub mod format;
 pub mod key;
 pub mod message;
@@ -137,7 +138,7 @@ fn sync(
         .filter(|s| !unroutable.contains_key(*s))
         .cloned()
         .collect();
-    outbox.resolve_absent(&resolvable, now);
+    outbox.resolve_absent(&resolvable, &env)?;
     let report = outbox.commit()?;
     Ok(SyncOutcome {
         report,

@@ -32,7 +32,8 @@ use crate::error::{Error, Result};
 use crate::problem::Severity;
 
 use super::clock::{parse_rfc3339, rfc3339};
-use super::delivery::DeliveryStatus;
+use super::delivery::{DeliveryStatus, State};
+use super::followup::{Kind as FollowUpKind, Note};
 use super::key::MANUAL;
 use super::message::{Envelope, messages};
 use super::recommendation::{Recipient, Recommendation};
@@ -115,6 +116,10 @@ pub struct Delivery {
     /// Where the message stands on its way to the recipient.
     #[serde(flatten)]
     pub status: DeliveryStatus,
+    /// Set on a follow-up (resolved / reopened note threaded with the original e-mail): sent
+    /// after the messages to the same contact listed before it, even once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup: Option<FollowUpKind>,
 }
 
 /// What a run changed.
@@ -241,6 +246,7 @@ impl Outbox {
                         recipient: r.clone(),
                         file: m.file_name.clone(),
                         status: DeliveryStatus::default(),
+                        followup: None,
                     });
                 }
             }
@@ -248,12 +254,19 @@ impl Outbox {
             match pos {
                 Ok(i) => {
                     let e = &mut self.ledger.recommendations[i];
-                    // A message keeps its delivery record (same file: same recipient).
+                    // A message keeps its delivery record (same file: same recipient), and the
+                    // follow-ups stay, after the messages.
                     for d in &mut deliveries {
                         if let Some(old) = e.recipients.iter().find(|o| o.file == d.file) {
                             d.status = old.status.clone();
                         }
                     }
+                    deliveries.extend(
+                        e.recipients
+                            .iter()
+                            .filter(|o| o.followup.is_some())
+                            .cloned(),
+                    );
                     let new_files: BTreeSet<&str> =
                         deliveries.iter().map(|d| d.file.as_str()).collect();
                     for old in &e.recipients {
@@ -267,7 +280,8 @@ impl Outbox {
                             }
                         }
                     }
-                    if e.status == Status::Resolved {
+                    let reopened = e.status == Status::Resolved;
+                    if reopened {
                         self.report.reopened.push(rec.key.clone());
                     } else {
                         self.report.seen_again.push(rec.key.clone());
@@ -276,6 +290,15 @@ impl Outbox {
                     e.last_seen = now_s.clone();
                     e.times_seen = e.times_seen.saturating_add(1);
                     e.recipients = deliveries;
+                    if reopened {
+                        let (files, removed) =
+                            follow_up(e, FollowUpKind::Reopened, now, &env.from)?;
+                        pending.extend(files);
+                        for f in removed {
+                            remove_message(&self.dir, &f)?;
+                            self.report.removed.push(f);
+                        }
+                    }
                     e.severity = rec.severity;
                     e.title = rec.title.clone();
                     e.location = location;
@@ -352,11 +375,15 @@ impl Outbox {
     }
 
     /// Mark resolved every open lint recommendation of these sites that this run did not
-    /// record (its finding is gone). Hand-made (`manual`) recommendations are never resolved
-    /// this way.
-    pub fn resolve_absent(&mut self, sites: &[String], now: OffsetDateTime) {
+    /// record (its finding is gone), with a follow-up for each e-mail recipient who got the
+    /// recommendation ([`super::followup`]), dated and sent as `env` says. Hand-made
+    /// (`manual`) recommendations are never resolved this way.
+    pub fn resolve_absent(&mut self, sites: &[String], env: &Envelope) -> Result<()> {
         let sites: BTreeSet<&str> = sites.iter().map(String::as_str).collect();
+        let now = env.date;
         let now_s = rfc3339(now);
+        let mut files = Vec::new();
+        let mut removed = Vec::new();
         for e in &mut self.ledger.recommendations {
             if e.status == Status::Open
                 && e.reason != MANUAL
@@ -366,8 +393,16 @@ impl Outbox {
                 e.status = Status::Resolved;
                 e.resolved_at = Some(now_s.clone());
                 self.report.resolved.push(e.key.clone());
+                let (f, r) = follow_up(e, FollowUpKind::Resolved, now, &env.from)?;
+                files.extend(f);
+                removed.extend(r);
             }
         }
+        for f in removed {
+            remove_message(&self.dir, &f)?;
+            self.report.removed.push(f);
+        }
+        self.write_files(files)
     }
 
     /// The ledger for a delivery run to update (followed by [`Outbox::save`]).
@@ -541,6 +576,84 @@ fn ledger_error(path: &Path, line: Option<usize>, message: String) -> Error {
 pub(crate) fn failpoint(point: &str) {
     if std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point) {
         std::process::abort();
+    }
+}
+
+/// Add a follow-up of `kind` for every e-mail recipient of `e` whose last message to them was
+/// delivered; a follow-up of the other kind still waiting to go out is withdrawn instead (a
+/// finding that is resolved and back before anyone was told needs no note). Returns the files
+/// to write and the files to remove.
+#[allow(clippy::type_complexity)]
+fn follow_up(
+    e: &mut Entry,
+    kind: FollowUpKind,
+    at: OffsetDateTime,
+    from: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut removed = Vec::new();
+    let contacts: Vec<String> = e
+        .recipients
+        .iter()
+        .filter(|d| d.followup.is_none() && d.recipient.method == crate::contract::Method::Email)
+        .map(|d| d.recipient.contact.clone())
+        .collect();
+    for contact in contacts {
+        let last = e.recipients.iter().rposition(|d| {
+            d.recipient.contact == contact && d.recipient.method == crate::contract::Method::Email
+        });
+        let Some(last) = last else { continue };
+        let d = &e.recipients[last];
+        if d.followup.is_some_and(|k| k != kind)
+            && matches!(d.status.state, State::Pending | State::Failed)
+        {
+            removed.push(e.recipients.remove(last).file);
+            continue;
+        }
+        if d.status.state != State::Sent || d.followup == Some(kind) {
+            continue;
+        }
+        let n = e
+            .recipients
+            .iter()
+            .filter(|d| d.recipient.contact == contact && d.followup == Some(kind))
+            .count()
+            + 1;
+        let d = &e.recipients[last];
+        let note = Note {
+            key: &e.key,
+            site: &e.site,
+            title: &e.title,
+            contact: &contact,
+            address: &d.recipient.address,
+            cc: &d.recipient.cc,
+            first_seen: &e.first_seen,
+            kind,
+            n,
+            at,
+            from,
+        };
+        let file = note.file_name();
+        let text = note.email()?;
+        let recipient = d.recipient.clone();
+        e.recipients.push(Delivery {
+            recipient,
+            file: file.clone(),
+            status: DeliveryStatus::default(),
+            followup: Some(kind),
+        });
+        files.push((file, text));
+    }
+    Ok((files, removed))
+}
+
+/// Remove a message file of the outbox (a withdrawn follow-up).
+fn remove_message(dir: &Path, file: &str) -> Result<()> {
+    let p = dir.join(file);
+    match std::fs::remove_file(&p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(cannot_write(&p, "cannot remove a withdrawn follow-up", &e)),
     }
 }
 

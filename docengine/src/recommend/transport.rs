@@ -23,6 +23,8 @@ pub struct Outgoing {
     pub file: String,
     /// The message as rendered in the recipient's format (an RFC 5322 message for e-mail).
     pub text: String,
+    /// Set on a follow-up note (resolved / reopened) about a message delivered before.
+    pub followup: Option<super::followup::Kind>,
 }
 
 /// Where a delivered message went.
