@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use docengine::recommend::delivery::{self, Row, Shown};
+use docengine::recommend::listing::{self, Row, Shown};
 use docengine::recommend::{self};
 
 use crate::output::{Style, clean, clean_json};
@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         }
     };
     let ledger = recommend::read_ledger(&dir)?;
-    let mut rows = delivery::rows(&ledger);
+    let mut rows = listing::rows(&ledger);
     if let Some(s) = args.state {
         let s = Shown::from(s);
         rows.retain(|r| r.shown == s);

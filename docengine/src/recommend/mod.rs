@@ -21,6 +21,7 @@ pub mod finding;
 pub mod followup;
 pub mod format;
 pub mod key;
+pub mod listing;
 pub mod message;
 pub mod mime;
 pub mod outbox;
