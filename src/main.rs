@@ -6,6 +6,7 @@ mod bundled;
 mod cmd;
 mod kb_select;
 mod output;
+mod transport;
 mod web;
 
 use std::path::PathBuf;
@@ -56,6 +57,12 @@ pub enum Command {
     Build(cmd::build::Args),
     /// Write the skeleton a workflow step asks for: a new pattern, a site's contract.
     New(cmd::new::Args),
+    /// Send the outbox's due messages to their contacts (e-mail over SMTP, …), recording each
+    /// outcome in its ledger: exit 0 all due delivered, 1 some failed, 2 configuration error.
+    Deliver(cmd::deliver::Args),
+    /// List an outbox's messages by delivery state: pending, sending, failed (with the next
+    /// retry), sent (with where it went), resolved.
+    Outbox(cmd::outbox::Args),
 }
 
 /// Exit codes shared by all commands.
@@ -121,6 +128,8 @@ fn main() -> ExitCode {
         Command::Lint(args) => cmd::lint::run(&cli, args),
         Command::Build(args) => cmd::build::run(&cli, args),
         Command::New(args) => cmd::new::run(&cli, args),
+        Command::Deliver(args) => cmd::deliver::run(&cli, args),
+        Command::Outbox(args) => cmd::outbox::run(&cli, args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -372,7 +372,12 @@ const LAYERS: &[&[&str]] = &[
     &["values"],
     &["doc"],
     &["refs", "contract"],
-    &["lint::rule", "lint::settings", "publish::settings"],
+    &[
+        "lint::rule",
+        "lint::settings",
+        "publish::settings",
+        "recommend::settings",
+    ],
     &["config"],
     &["kb", "routes"],
     &[

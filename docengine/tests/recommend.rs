@@ -1102,3 +1102,173 @@ fn an_outbox_that_cannot_be_written_says_so_not_cannot_read() {
         assert!(e.contains("make the outbox folder writable"), "{e}");
     }
 }
+
+#[test]
+fn re_recording_keeps_each_message_s_delivery_record_and_v1_ledgers_read_as_pending() {
+    let kb = kb();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path();
+    let f = finding(
+        "cf",
+        "duplicate-content",
+        Severity::Warning,
+        "docs/backup.md",
+        12,
+        Some("backup-cron-pattern"),
+    );
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0);
+    // Deliver it (as `netstack deliver` records it).
+    let mut ledger = recommend::read_ledger(dir).unwrap();
+    assert_eq!(ledger.version, 2);
+    let d = &mut ledger.recommendations[0].recipients[0];
+    assert_eq!(d.status.state, recommend::State::Pending);
+    d.status.state = recommend::State::Sent;
+    d.status.attempts = 1;
+    d.status.remote_id = Some("<x@example.org>".into());
+    d.status.delivered_at = Some("2025-10-14T10:00:00Z".into());
+    let text = serde_json::to_string_pretty(&ledger).unwrap();
+    std::fs::write(dir.join("ledger.json"), &text).unwrap();
+    assert!(text.contains("\"state\": \"sent\""), "{text}");
+    // Seen again, resolved, re-opened: the record stays.
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + DAY);
+    sync(&kb, dir, &[], &["cf"], T0 + 2 * DAY);
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 3 * DAY);
+    let after = recommend::read_ledger(dir).unwrap();
+    assert_eq!(after.recommendations[0].status, Status::Open);
+    assert_eq!(
+        after.recommendations[0].recipients[0].status,
+        ledger.recommendations[0].recipients[0].status
+    );
+    // A version 1 ledger (no delivery records) reads, every message pending.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["version"] = 1.into();
+    for r in v["recommendations"][0]["recipients"]
+        .as_array_mut()
+        .unwrap()
+    {
+        let r = r.as_object_mut().unwrap();
+        for k in ["state", "attempts", "remote_id", "delivered_at"] {
+            r.remove(k);
+        }
+    }
+    let v1 = serde_json::to_string_pretty(&v).unwrap();
+    assert!(!v1.contains("state"), "{v1}");
+    std::fs::write(dir.join("ledger.json"), &v1).unwrap();
+    let old = recommend::read_ledger(dir).unwrap();
+    assert_eq!(old.version, 2);
+    assert_eq!(
+        old.recommendations[0].recipients[0].status,
+        recommend::DeliveryStatus::default()
+    );
+    // A bad time in a delivery record names its line.
+    std::fs::write(
+        dir.join("ledger.json"),
+        text.replace("2025-10-14T10:00:00Z", "yesterday"),
+    )
+    .unwrap();
+    let e = recommend::read_ledger(dir).unwrap_err().to_string();
+    assert!(
+        e.contains("delivered_at") && e.contains("ledger.json:"),
+        "{e}"
+    );
+}
+
+/// Mark every message of the ledger whose file matches `pred` delivered (as `netstack
+/// deliver` records it).
+fn mark_sent(dir: &Path, pred: impl Fn(&str) -> bool) {
+    let mut ledger = recommend::read_ledger(dir).unwrap();
+    for e in &mut ledger.recommendations {
+        for d in &mut e.recipients {
+            if pred(&d.file) {
+                d.status.state = recommend::State::Sent;
+                d.status.delivered_at = Some("2025-10-14T10:00:00Z".into());
+            }
+        }
+    }
+    std::fs::write(
+        dir.join("ledger.json"),
+        serde_json::to_string_pretty(&ledger).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn delivered_e_mails_get_threaded_follow_ups_when_resolved_and_when_back() {
+    let kb = kb();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path();
+    let f = finding(
+        "cf",
+        "duplicate-content",
+        Severity::Warning,
+        "docs/backup.md",
+        12,
+        Some("backup-cron-pattern"),
+    );
+    let recipients = |dir: &Path| {
+        recommend::read_ledger(dir).unwrap().recommendations[0]
+            .recipients
+            .clone()
+    };
+    // Resolved before anyone got it: no note.
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0);
+    sync(&kb, dir, &[], &["cf"], T0 + DAY);
+    assert_eq!(recipients(dir).len(), 1);
+    // Delivered, then resolved: one note per e-mail recipient, threaded with the original.
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 2 * DAY);
+    mark_sent(dir, |_| true);
+    let original = std::fs::read_to_string(dir.join(&recipients(dir)[0].file)).unwrap();
+    let original_id = mail_parser::MessageParser::default()
+        .parse(original.as_bytes())
+        .unwrap()
+        .message_id()
+        .unwrap()
+        .to_string();
+    let r = sync(&kb, dir, &[], &["cf"], T0 + 3 * DAY);
+    assert_eq!(r.report.resolved.len(), 1);
+    let ds = recipients(dir);
+    assert_eq!(ds.len(), 2);
+    assert_eq!(ds[1].followup, Some(recommend::followup::Kind::Resolved));
+    assert_eq!(ds[1].status.state, recommend::State::Pending);
+    assert!(ds[1].file.ends_with(".resolved-1.eml"), "{}", ds[1].file);
+    let note = std::fs::read_to_string(dir.join(&ds[1].file)).unwrap();
+    let msg = mail_parser::MessageParser::default()
+        .parse(note.as_bytes())
+        .unwrap();
+    assert_eq!(msg.in_reply_to().as_text(), Some(original_id.as_str()));
+    assert_eq!(msg.references().as_text(), Some(original_id.as_str()));
+    assert!(msg.subject().unwrap().starts_with("Re: [netstack cf] "));
+    assert_eq!(
+        msg.to().unwrap().first().unwrap().address(),
+        Some(ds[0].recipient.address.as_str())
+    );
+    // A run that still sees it resolved adds nothing; the note's file is kept.
+    sync(&kb, dir, &[], &["cf"], T0 + 4 * DAY);
+    assert_eq!(recipients(dir).len(), 2);
+    // Back before the note went out: the note is withdrawn, no "reopened" either.
+    let r = sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 5 * DAY);
+    assert_eq!(r.report.reopened.len(), 1);
+    assert_eq!(recipients(dir).len(), 1);
+    assert!(!dir.join(&ds[1].file).exists());
+    // Resolved (note delivered), then back: a "reopened" note in the same thread.
+    sync(&kb, dir, &[], &["cf"], T0 + 6 * DAY);
+    mark_sent(dir, |_| true);
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 7 * DAY);
+    let ds = recipients(dir);
+    assert_eq!(ds.len(), 3, "{ds:?}");
+    assert_eq!(ds[2].followup, Some(recommend::followup::Kind::Reopened));
+    let note = std::fs::read_to_string(dir.join(&ds[2].file)).unwrap();
+    assert!(
+        note.contains(&format!("In-Reply-To: <{original_id}>")),
+        "{note}"
+    );
+    assert!(note.contains("detected again"), "{note}");
+    // Re-recording keeps the follow-ups and their files.
+    sync(&kb, dir, std::slice::from_ref(&f), &["cf"], T0 + 8 * DAY);
+    assert_eq!(recipients(dir), {
+        let mut d = ds.clone();
+        d[2].status = recipients(dir)[2].status.clone();
+        d
+    });
+    assert!(dir.join(&ds[1].file).exists() && dir.join(&ds[2].file).exists());
+}

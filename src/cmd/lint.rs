@@ -120,6 +120,11 @@ pub struct Args {
     #[arg(long, value_name = "DIR", requires = "recommend")]
     pub outbox: Option<PathBuf>,
 
+    /// After recording, send the outbox's due messages (`netstack deliver`); the exit code is
+    /// the higher of lint's and delivery's.
+    #[arg(long, requires = "recommend")]
+    pub deliver: bool,
+
     /// `From:` of recommendation e-mails, e.g. "netstack <netstack@example.org>" (default:
     /// `[recommend] from` in netstack.toml).
     #[arg(long, value_name = "MAILBOX", requires = "recommend")]
@@ -201,8 +206,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         }
     }
 
+    let mut delivery = exit::OK;
     if let (true, Some(dir)) = (args.recommend, &args.outbox) {
         crate::cmd::recommend::lint_into_outbox(cli, &kb, &report, dir)?;
+        if args.deliver {
+            let opts = crate::cmd::deliver::Options {
+                on_stderr: true,
+                ..Default::default()
+            };
+            delivery = crate::cmd::deliver::deliver(cli, &kb.config, dir, &opts)?;
+        }
     }
 
     if let Some(path) = &args.write_baseline {
@@ -222,7 +235,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<u8> {
         exit::FINDINGS
     } else {
         exit::OK
-    })
+    }
+    .max(delivery))
 }
 
 /// The config of the KB this run uses (ad hoc with --patterns), with `--config` applied.

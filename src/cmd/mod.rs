@@ -2,9 +2,11 @@
 
 pub mod build;
 pub mod check;
+pub mod deliver;
 pub mod init;
 pub mod lint;
 pub mod new;
+pub mod outbox;
 pub mod recommend;
 pub mod search;
 pub mod serve;

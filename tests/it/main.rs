@@ -3,6 +3,8 @@
 
 mod build_cli;
 mod check_cli;
+mod deliver_cli;
+mod deliver_smtp;
 mod lint_cli;
 mod lint_quality;
 mod new_cli;

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{
-    Config, IndexConfig, LintConfig, LoadConfig, PatternRepoConfig, PublishConfig, RecommendConfig,
-    SiteConfig, check_site_path, check_url, too_wide,
+    Config, DeliverConfig, IndexConfig, LintConfig, LoadConfig, PatternRepoConfig, PublishConfig,
+    RecommendConfig, SiteConfig, check_site_path, check_url, too_wide,
 };
 use crate::error::{Error, Result};
 use crate::paths::{absolute, canonical, normalize};
@@ -113,6 +113,7 @@ impl Config {
             load: LoadConfig::default(),
             recommend: RecommendConfig::default(),
             publish: PublishConfig::default(),
+            deliver: DeliverConfig::default(),
         })
     }
 

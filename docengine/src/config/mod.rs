@@ -3,6 +3,8 @@
 //!
 //! Unknown keys are errors that name the key and its line: a typo must never silently
 //! switch a setting off.
+//!
+//! One concern (reading `netstack.toml`), hence its length; a third of it is its tests.
 
 mod ad_hoc;
 
@@ -19,6 +21,7 @@ pub use crate::lint::settings::{LintConfig, RuleLevel};
 use crate::paths::{absolute, canonical, display_relative, normalize};
 use crate::publication::Publication;
 pub use crate::publish::settings::PublishConfig;
+pub use crate::recommend::settings::DeliverConfig;
 
 /// The file name of a KB's config.
 pub const CONFIG_FILE: &str = "netstack.toml";
@@ -39,6 +42,8 @@ pub struct Config {
     pub recommend: RecommendConfig,
     /// `[publish]`: what `netstack build` may show besides the pattern repo.
     pub publish: PublishConfig,
+    /// `[deliver]`: how `netstack deliver` sends the outbox.
+    pub deliver: DeliverConfig,
 }
 
 /// The pattern repo: the WHY and HOW.
@@ -98,6 +103,9 @@ impl Default for LoadConfig {
 pub struct RecommendConfig {
     /// `From:` of recommendation e-mails, e.g. `netstack <netstack@example.org>`.
     pub from: Option<String>,
+    /// The outbox folder `netstack deliver` and `netstack outbox` use when none is given
+    /// (relative to the KB folder in the file; absolute once loaded).
+    pub outbox: Option<PathBuf>,
 }
 
 // ---- the file format -------------------------------------------------------------------
@@ -118,6 +126,7 @@ struct RawConfig {
     recommend: RecommendConfig,
     #[serde(default)]
     publish: PublishConfig,
+    deliver: DeliverConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,6 +372,9 @@ impl Config {
                 ),
             ));
         }
+        raw.deliver.check(file, text)?;
+        let mut recommend = raw.recommend;
+        recommend.outbox = recommend.outbox.map(|p| normalize(&root.join(p)));
 
         Ok(Config {
             file: Some(file.to_path_buf()),
@@ -378,8 +390,9 @@ impl Config {
             lint: raw.lint,
             index,
             load,
-            recommend: raw.recommend,
+            recommend,
             publish: raw.publish,
+            deliver: raw.deliver,
         })
     }
 
@@ -670,6 +683,39 @@ mod tests {
         let err = cfg.unwrap_err().to_string();
         assert!(err.contains("base_url"), "{err}");
         assert!(err.contains("netstack.toml:3"), "{err}");
+    }
+
+    #[test]
+    fn deliver_section_unknown_keys_and_bad_values_name_their_line() {
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[deliver]\nmax_per_run = 3\n[deliver.smtp]\nhost = \"127.0.0.1\"\ntls = \"none\"\npasword_env = \"X\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(err.contains("pasword_env"), "{err}");
+        assert!(err.contains("netstack.toml:8"), "{err}");
+        let (_d, cfg) = kb_with("[patterns]\npath = \"netstack\"\n[deliver]\nmax_per_rnu = 3\n");
+        let err = cfg.unwrap_err().to_string();
+        assert!(
+            err.contains("max_per_rnu") && err.contains("netstack.toml:4"),
+            "{err}"
+        );
+        let (_d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[deliver.smtp]\nhost = \"smtp.example.org\"\ntls = \"none\"\n",
+        );
+        let err = cfg.unwrap_err().to_string();
+        assert!(
+            err.contains("netstack.toml:5") && err.contains("in the clear"),
+            "{err}"
+        );
+        let (d, cfg) = kb_with(
+            "[patterns]\npath = \"netstack\"\n[recommend]\noutbox = \"out\"\n[deliver]\nmax_per_run = 3\n",
+        );
+        let cfg = cfg.unwrap();
+        assert_eq!(cfg.deliver.limits().max_per_run, 3);
+        assert_eq!(
+            cfg.recommend.outbox.as_deref(),
+            Some(absolute(d.path()).join("out").as_path())
+        );
     }
 
     #[test]

@@ -249,13 +249,7 @@ fn email(rec: &Recommendation, r: &Recipient, env: &Envelope) -> Result<String> 
     }
     let body = text_body(rec, "reply to this message")
         .map_err(|e| Error::Invalid(format!("rendering email: {e}")))?;
-    let from_addr = mime::address_of(&env.from);
-    let domain = from_addr
-        .rsplit_once('@')
-        .map(|(_, d)| d)
-        .filter(|d| !d.is_empty())
-        .unwrap_or("netstack.invalid");
-    let message_id = format!("{}.{}@{}", rec.key, super::key::slug(&r.contact), domain);
+    let message_id = super::followup::original_message_id(&rec.key, &r.contact, &env.from);
     // Keep every body line within RFC 5322's 998 octets.
     let body: String = body
         .lines()

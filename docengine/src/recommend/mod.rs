@@ -10,30 +10,42 @@
 //!   format in one call.
 //! - [`Outbox`] writes the messages and `ledger.json` idempotently; [`sync_findings`] does a
 //!   whole `lint --recommend` run.
+//! - [`dispatch::deliver`] sends what is due through [`Transports`] (`netstack deliver`),
+//!   keeping each message's [`delivery`] record in the ledger; [`settings`] is `[deliver]`.
 
 pub mod advice;
 pub mod clock;
+pub mod delivery;
+pub mod dispatch;
 pub mod finding;
+pub mod followup;
 pub mod format;
 pub mod key;
+pub mod listing;
 pub mod message;
 pub mod mime;
 pub mod outbox;
 pub mod preview;
 pub mod recommendation;
+pub mod settings;
+pub mod transport;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use delivery::{DeliveryStatus, State};
+pub use dispatch::{RunReport, deliver};
 pub use finding::{FindingInput, FindingPattern, finding_key, from_finding};
 pub use format::Format;
 pub use message::{Envelope, Message, message, messages, render};
-pub use outbox::{Entry, Ledger, Outbox, Report, Status};
+pub use outbox::{Entry, Ledger, Outbox, Report, Status, read_ledger};
 pub use preview::{Preview, Rendering, preview, preview_finding};
 pub use recommendation::{
     Location, ManualRequest, PatternLink, Recipient, Recommendation, SiteRef, ValueRow, manual,
 };
+pub use settings::{DeliverConfig, Limits};
+pub use transport::{Failure, Outgoing, Reconciled, Sent, Transport, Transports};
 
 use crate::error::{Error, Result};
 use crate::kb::KnowledgeBase;
@@ -127,7 +139,7 @@ fn sync(
         .filter(|s| !unroutable.contains_key(*s))
         .cloned()
         .collect();
-    outbox.resolve_absent(&resolvable, now);
+    outbox.resolve_absent(&resolvable, &env)?;
     let report = outbox.commit()?;
     Ok(SyncOutcome {
         report,

@@ -10,6 +10,20 @@
 //! point leaves the previous ledger intact; files of the interrupted run are simply rendered
 //! again by the next one. A lock file (`.netstack.lock`, released by the OS when a run ends
 //! or dies) makes concurrent runs on one outbox take turns instead of losing updates.
+//!
+//! Each recipient's entry also carries its delivery record ([`DeliveryStatus`]: pending,
+//! sending, sent, failed); recording a recommendation again keeps it, so a message is never
+//! sent twice because it was re-seen. `netstack deliver` records each change of a delivery
+//! record durably before going on, by appending one line to `ledger.journal` (fsync) rather
+//! than rewriting the whole ledger: the journal is part of the ledger. Whoever reads the ledger
+//! applies the journal's lines in order (each holds a message's whole record, so applying one
+//! twice changes nothing; a torn last line from a crash is ignored), and a run folds it into
+//! `ledger.json` (written first, journal removed after) when it opens the outbox and when it
+//! ends.
+//!
+//! One concern: the outbox's files, ledger and journal are one store whose writes keep one
+//! set of crash-safety invariants (lock, durable journal lines, atomic rewrite), so they stay
+//! together in one file despite its length.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
@@ -22,14 +36,22 @@ use crate::error::{Error, Result};
 use crate::problem::Severity;
 
 use super::clock::{parse_rfc3339, rfc3339};
+use super::delivery::{DeliveryStatus, State};
+use super::followup::{Kind as FollowUpKind, Note};
 use super::key::MANUAL;
 use super::message::{Envelope, messages};
 use super::recommendation::{Recipient, Recommendation};
 
 /// The ledger's file name inside the outbox folder.
 pub const LEDGER_FILE: &str = "ledger.json";
-/// The ledger format version this build writes and reads.
-pub const LEDGER_VERSION: u32 = 1;
+/// The ledger's journal of delivery records written since `ledger.json` (see the module doc).
+pub const JOURNAL_FILE: &str = "ledger.journal";
+/// The ledger format version this build writes (and reads, besides [`LEDGER_VERSION_1`]).
+/// Version 2 added the delivery record of each recipient; a netstack that reads only
+/// version 1 refuses it instead of dropping those records (and sending everything again).
+pub const LEDGER_VERSION: u32 = 2;
+/// Ledgers written before delivery existed: read as if nothing had been sent.
+pub const LEDGER_VERSION_1: u32 = 1;
 /// Environment variable naming a failure point (tests simulate a crash with it).
 pub const FAILPOINT_ENV: &str = "NETSTACK_FAILPOINT";
 /// The failure point between writing the new ledger to its temp file and the rename.
@@ -95,6 +117,13 @@ pub struct Delivery {
     pub recipient: Recipient,
     /// Message file, relative to the outbox folder.
     pub file: String,
+    /// Where the message stands on its way to the recipient.
+    #[serde(flatten)]
+    pub status: DeliveryStatus,
+    /// Set on a follow-up (resolved / reopened note threaded with the original e-mail): sent
+    /// after the messages to the same contact listed before it, even once resolved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub followup: Option<FollowUpKind>,
 }
 
 /// What a run changed.
@@ -120,6 +149,8 @@ pub struct Outbox {
     dir: PathBuf,
     /// Held (exclusively locked) until the run ends; the OS releases it if the process dies.
     _lock: std::fs::File,
+    /// `ledger.journal`, open for appending once this run wrote to it.
+    journal: Option<std::fs::File>,
     ledger: Ledger,
     seen_this_run: BTreeSet<String>,
     report: Report,
@@ -159,26 +190,19 @@ impl Outbox {
                 }
             }
         }
-        let path = dir.join(LEDGER_FILE);
-        let ledger = match std::fs::read(&path) {
-            Ok(bytes) => parse_ledger(&bytes).map_err(|(line, message)| match line {
-                Some(line) => Error::Config {
-                    path: path.clone(),
-                    line: Some(line),
-                    message,
-                },
-                None => Error::Outbox {
-                    path: path.clone(),
-                    message,
-                },
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
-            Err(e) => return Err(Error::io(&path, e)),
-        };
+        let ledger = read_ledger(dir)?;
+        if dir.join(JOURNAL_FILE).exists() {
+            // Fold what an earlier run journaled into ledger.json, then start a new journal.
+            let mut text = serde_json::to_string_pretty(&ledger).expect("ledger serializes");
+            text.push('\n');
+            atomic_write(&dir.join(LEDGER_FILE), text.as_bytes(), None)?;
+            remove_journal(dir)?;
+        }
         Ok(Outbox {
             dir: dir.to_path_buf(),
             _lock: lock,
             ledger,
+            journal: None,
             seen_this_run: BTreeSet::new(),
             report: Report::default(),
         })
@@ -225,6 +249,8 @@ impl Outbox {
                     deliveries.push(Delivery {
                         recipient: r.clone(),
                         file: m.file_name.clone(),
+                        status: DeliveryStatus::default(),
+                        followup: None,
                     });
                 }
             }
@@ -232,6 +258,19 @@ impl Outbox {
             match pos {
                 Ok(i) => {
                     let e = &mut self.ledger.recommendations[i];
+                    // A message keeps its delivery record (same file: same recipient), and the
+                    // follow-ups stay, after the messages.
+                    for d in &mut deliveries {
+                        if let Some(old) = e.recipients.iter().find(|o| o.file == d.file) {
+                            d.status = old.status.clone();
+                        }
+                    }
+                    deliveries.extend(
+                        e.recipients
+                            .iter()
+                            .filter(|o| o.followup.is_some())
+                            .cloned(),
+                    );
                     let new_files: BTreeSet<&str> =
                         deliveries.iter().map(|d| d.file.as_str()).collect();
                     for old in &e.recipients {
@@ -245,7 +284,8 @@ impl Outbox {
                             }
                         }
                     }
-                    if e.status == Status::Resolved {
+                    let reopened = e.status == Status::Resolved;
+                    if reopened {
                         self.report.reopened.push(rec.key.clone());
                     } else {
                         self.report.seen_again.push(rec.key.clone());
@@ -254,6 +294,15 @@ impl Outbox {
                     e.last_seen = now_s.clone();
                     e.times_seen = e.times_seen.saturating_add(1);
                     e.recipients = deliveries;
+                    if reopened {
+                        let (files, removed) =
+                            follow_up(e, FollowUpKind::Reopened, now, &env.from)?;
+                        pending.extend(files);
+                        for f in removed {
+                            remove_message(&self.dir, &f)?;
+                            self.report.removed.push(f);
+                        }
+                    }
                     e.severity = rec.severity;
                     e.title = rec.title.clone();
                     e.location = location;
@@ -330,11 +379,15 @@ impl Outbox {
     }
 
     /// Mark resolved every open lint recommendation of these sites that this run did not
-    /// record (its finding is gone). Hand-made (`manual`) recommendations are never resolved
-    /// this way.
-    pub fn resolve_absent(&mut self, sites: &[String], now: OffsetDateTime) {
+    /// record (its finding is gone), with a follow-up for each e-mail recipient who got the
+    /// recommendation ([`super::followup`]), dated and sent as `env` says. Hand-made
+    /// (`manual`) recommendations are never resolved this way.
+    pub fn resolve_absent(&mut self, sites: &[String], env: &Envelope) -> Result<()> {
         let sites: BTreeSet<&str> = sites.iter().map(String::as_str).collect();
+        let now = env.date;
         let now_s = rfc3339(now);
+        let mut files = Vec::new();
+        let mut removed = Vec::new();
         for e in &mut self.ledger.recommendations {
             if e.status == Status::Open
                 && e.reason != MANUAL
@@ -344,12 +397,26 @@ impl Outbox {
                 e.status = Status::Resolved;
                 e.resolved_at = Some(now_s.clone());
                 self.report.resolved.push(e.key.clone());
+                let (f, r) = follow_up(e, FollowUpKind::Resolved, now, &env.from)?;
+                files.extend(f);
+                removed.extend(r);
             }
         }
+        for f in removed {
+            remove_message(&self.dir, &f)?;
+            self.report.removed.push(f);
+        }
+        self.write_files(files)
     }
 
-    /// Write the ledger (atomically) and return what this run changed.
-    pub fn commit(self) -> Result<Report> {
+    /// The ledger for a delivery run to update (followed by [`Outbox::save`]).
+    pub(crate) fn ledger_mut(&mut self) -> &mut Ledger {
+        &mut self.ledger
+    }
+
+    /// Write the ledger (atomically and durably) now, keeping the outbox open: a delivery run
+    /// saves before and after each network call.
+    pub fn save(&mut self) -> Result<()> {
         let mut text = serde_json::to_string_pretty(&self.ledger).expect("ledger serializes");
         text.push('\n');
         // The message files' renames reach the disk before the ledger that lists them.
@@ -361,7 +428,236 @@ impl Outbox {
         if current.as_deref() != Some(text.as_bytes()) {
             atomic_write(&path, text.as_bytes(), Some(FAILPOINT_LEDGER_RENAME))?;
         }
+        // Everything journaled is in ledger.json now.
+        if self.journal.take().is_some() {
+            remove_journal(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Record the delivery record of recipient `j` of entry `i` durably: one line appended to
+    /// `ledger.journal` and fsynced (a delivery run does this around every network call).
+    pub(crate) fn journal(&mut self, i: usize, j: usize) -> Result<()> {
+        let e = &self.ledger.recommendations[i];
+        let d = &e.recipients[j];
+        let mut line = serde_json::to_string(&JournalLine {
+            key: e.key.clone(),
+            file: d.file.clone(),
+            status: d.status.clone(),
+        })
+        .expect("journal line serializes");
+        line.push('\n');
+        let path = self.dir.join(JOURNAL_FILE);
+        if self.journal.is_none() {
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| cannot_write(&path, "cannot open the ledger journal", &e))?;
+            // The journal's name reaches the disk before anything depends on it.
+            sync_dir(&self.dir);
+            self.journal = Some(f);
+        }
+        let f = self.journal.as_mut().expect("journal open");
+        f.write_all(line.as_bytes())
+            .and_then(|()| f.sync_data())
+            .map_err(|e| cannot_write(&path, "cannot append to the ledger journal", &e))
+    }
+
+    /// Write the ledger (atomically) and return what this run changed.
+    pub fn commit(mut self) -> Result<Report> {
+        self.save()?;
         Ok(self.report)
+    }
+}
+
+/// Read an outbox's ledger without taking its lock or changing anything (listings and
+/// `deliver --dry-run`, which must not wait for a running delivery). A missing ledger is an
+/// empty one.
+pub fn read_ledger(dir: &Path) -> Result<Ledger> {
+    let path = dir.join(LEDGER_FILE);
+    let mut ledger = match std::fs::read(&path) {
+        Ok(bytes) => {
+            parse_ledger(&bytes).map_err(|(line, message)| ledger_error(&path, line, message))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ledger::default(),
+        Err(e) => return Err(Error::io(&path, e)),
+    };
+    let journal = dir.join(JOURNAL_FILE);
+    match std::fs::read(&journal) {
+        Ok(bytes) => apply_journal(&mut ledger, &bytes)
+            .map_err(|(line, message)| ledger_error(&journal, Some(line), message))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(&journal, e)),
+    }
+    Ok(ledger)
+}
+
+/// One line of `ledger.journal`: a message's whole delivery record.
+#[derive(Serialize, Deserialize)]
+struct JournalLine {
+    key: String,
+    file: String,
+    #[serde(flatten)]
+    status: DeliveryStatus,
+}
+
+/// Apply journal lines in order. A last line without its newline is a write a crash cut
+/// short (the run stopped there: nothing was sent on its strength) and is ignored; any other
+/// unreadable line is an error with its line number. Lines about messages no longer in the
+/// ledger are skipped.
+fn apply_journal(ledger: &mut Ledger, bytes: &[u8]) -> std::result::Result<(), (usize, String)> {
+    let complete = match bytes.iter().rposition(|&b| b == b'\n') {
+        Some(end) => &bytes[..=end],
+        None => return Ok(()),
+    };
+    for (n, line) in complete.split(|&b| b == b'\n').enumerate() {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let j: JournalLine = serde_json::from_slice(line).map_err(|e| {
+            (
+                n + 1,
+                format!("damaged journal line ({e}): fix or delete that line (the message's delivery record then falls back to ledger.json)"),
+            )
+        })?;
+        for (field, value) in [
+            ("next_attempt", j.status.next_attempt.as_ref()),
+            ("delivered_at", j.status.delivered_at.as_ref()),
+        ] {
+            if let Some(v) = value
+                && parse_rfc3339(v).is_none()
+            {
+                return Err((
+                    n + 1,
+                    format!("`{field}` is {v:?}, not an RFC 3339 time: fix or delete that line"),
+                ));
+            }
+        }
+        if let Ok(i) = ledger
+            .recommendations
+            .binary_search_by(|e| e.key.as_str().cmp(&j.key))
+            && let Some(d) = ledger.recommendations[i]
+                .recipients
+                .iter_mut()
+                .find(|d| d.file == j.file)
+        {
+            d.status = j.status;
+        }
+    }
+    Ok(())
+}
+
+/// Remove `ledger.journal` (once ledger.json holds all of it) and make that durable.
+fn remove_journal(dir: &Path) -> Result<()> {
+    let path = dir.join(JOURNAL_FILE);
+    match std::fs::remove_file(&path) {
+        Ok(()) => {
+            sync_dir(dir);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(cannot_write(&path, "cannot remove the ledger journal", &e)),
+    }
+}
+
+fn ledger_error(path: &Path, line: Option<usize>, message: String) -> Error {
+    match line {
+        Some(line) => Error::Config {
+            path: path.to_path_buf(),
+            line: Some(line),
+            message,
+        },
+        None => Error::Outbox {
+            path: path.to_path_buf(),
+            message,
+        },
+    }
+}
+
+/// Crash here when the failure-point variable names `point` (tests of crash safety: the
+/// value must match exactly, so it cannot be hit by accident).
+pub(crate) fn failpoint(point: &str) {
+    if std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point) {
+        std::process::abort();
+    }
+}
+
+/// Add a follow-up of `kind` for every e-mail recipient of `e` whose last message to them was
+/// delivered; a follow-up of the other kind still waiting to go out is withdrawn instead (a
+/// finding that is resolved and back before anyone was told needs no note). Returns the files
+/// to write and the files to remove.
+#[allow(clippy::type_complexity)]
+fn follow_up(
+    e: &mut Entry,
+    kind: FollowUpKind,
+    at: OffsetDateTime,
+    from: &str,
+) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut removed = Vec::new();
+    let contacts: Vec<String> = e
+        .recipients
+        .iter()
+        .filter(|d| d.followup.is_none() && d.recipient.method == crate::contract::Method::Email)
+        .map(|d| d.recipient.contact.clone())
+        .collect();
+    for contact in contacts {
+        let last = e.recipients.iter().rposition(|d| {
+            d.recipient.contact == contact && d.recipient.method == crate::contract::Method::Email
+        });
+        let Some(last) = last else { continue };
+        let d = &e.recipients[last];
+        if d.followup.is_some_and(|k| k != kind)
+            && matches!(d.status.state, State::Pending | State::Failed)
+        {
+            removed.push(e.recipients.remove(last).file);
+            continue;
+        }
+        if d.status.state != State::Sent || d.followup == Some(kind) {
+            continue;
+        }
+        let n = e
+            .recipients
+            .iter()
+            .filter(|d| d.recipient.contact == contact && d.followup == Some(kind))
+            .count()
+            + 1;
+        let d = &e.recipients[last];
+        let note = Note {
+            key: &e.key,
+            site: &e.site,
+            title: &e.title,
+            contact: &contact,
+            address: &d.recipient.address,
+            cc: &d.recipient.cc,
+            first_seen: &e.first_seen,
+            kind,
+            n,
+            at,
+            from,
+        };
+        let file = note.file_name();
+        let text = note.email()?;
+        let recipient = d.recipient.clone();
+        e.recipients.push(Delivery {
+            recipient,
+            file: file.clone(),
+            status: DeliveryStatus::default(),
+            followup: Some(kind),
+        });
+        files.push((file, text));
+    }
+    Ok((files, removed))
+}
+
+/// Remove a message file of the outbox (a withdrawn follow-up).
+fn remove_message(dir: &Path, file: &str) -> Result<()> {
+    let p = dir.join(file);
+    match std::fs::remove_file(&p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(cannot_write(&p, "cannot remove a withdrawn follow-up", &e)),
     }
 }
 
@@ -400,6 +696,13 @@ fn parse_ledger(bytes: &[u8]) -> std::result::Result<Ledger, LedgerError> {
                 ("last_seen", Some(&e.last_seen)),
                 ("resolved_at", e.resolved_at.as_ref()),
             ];
+            let delivery_times = e.recipients.iter().flat_map(|d| {
+                [
+                    ("next_attempt", d.status.next_attempt.as_ref()),
+                    ("delivered_at", d.status.delivered_at.as_ref()),
+                ]
+            });
+            let times = times.into_iter().chain(delivery_times);
             for (field, value) in times {
                 if let Some(v) = value
                     && parse_rfc3339(v).is_none()
@@ -429,10 +732,10 @@ fn parse_ledger_text(bytes: &[u8]) -> std::result::Result<Ledger, String> {
         )
     })?;
     match head.version {
-        Some(LEDGER_VERSION) => {}
+        Some(LEDGER_VERSION | LEDGER_VERSION_1) => {}
         Some(v) => {
             return Err(format!(
-                "ledger version {v} is not supported by this netstack (it reads version {LEDGER_VERSION}): use a matching netstack or another outbox folder"
+                "ledger version {v} is not supported by this netstack (it reads versions {LEDGER_VERSION_1} and {LEDGER_VERSION}): use a matching netstack or another outbox folder"
             ));
         }
         None => {
@@ -442,6 +745,8 @@ fn parse_ledger_text(bytes: &[u8]) -> std::result::Result<Ledger, String> {
     let mut ledger: Ledger = serde_json::from_slice(bytes).map_err(|e| {
         format!("the ledger is damaged ({e}): fix that entry or move the file aside")
     })?;
+    // A version 1 ledger knew no delivery: every message reads as pending.
+    ledger.version = LEDGER_VERSION;
     ledger.recommendations.sort_by(|a, b| a.key.cmp(&b.key));
     let mut seen = BTreeMap::new();
     for e in &ledger.recommendations {
@@ -477,11 +782,9 @@ fn write_renamed(path: &Path, bytes: &[u8], failpoint: Option<&str>) -> Result<(
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
-        if let Some(point) = failpoint
-            && std::env::var(FAILPOINT_ENV).is_ok_and(|v| v == point)
-        {
+        if let Some(point) = failpoint {
             // Simulated crash: the new content sits in the temp file, the target is untouched.
-            std::process::abort();
+            self::failpoint(point);
         }
         std::fs::rename(&tmp, path)?;
         Ok(())
