@@ -164,7 +164,7 @@ fn published_rel<'a>(kb: &KnowledgeBase, path: &'a str) -> Option<&'a str> {
 
 /// Split a URL path into decoded segments; `None` when any segment could leave its folder
 /// (`.`, `..`, empty names in the middle, backslashes, NUL) or is not UTF-8.
-fn segments(path: &str) -> Option<(Vec<String>, bool)> {
+pub(crate) fn segments(path: &str) -> Option<(Vec<String>, bool)> {
     let trailing = path.ends_with('/');
     let mut out = Vec::new();
     for raw in path.split('/').filter(|s| !s.is_empty()) {

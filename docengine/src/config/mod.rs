@@ -126,6 +126,7 @@ struct RawConfig {
     recommend: RecommendConfig,
     #[serde(default)]
     publish: PublishConfig,
+    #[serde(default)]
     deliver: DeliverConfig,
 }
 

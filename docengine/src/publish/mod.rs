@@ -74,20 +74,9 @@ pub fn sitemap_xml<'a>(base_url: &str, pages: impl IntoIterator<Item = &'a str>)
 }
 
 /// The decoded, checked segments of a URL path; `None` when a segment could leave its folder
-/// or is not UTF-8.
+/// or is not UTF-8 (the one decoding `routes` uses for every request path).
 fn segments(url_path: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    for raw in url_path.split('/').filter(|s| !s.is_empty()) {
-        let seg = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .ok()?
-            .into_owned();
-        if seg == "." || seg == ".." || seg.is_empty() || seg.contains(['/', '\\', '\0']) {
-            return None;
-        }
-        out.push(seg);
-    }
-    Some(out)
+    crate::routes::segments(url_path).map(|(segments, _)| segments)
 }
 
 /// The output file (relative, `/`-separated, decoded) of a page at `url_path` (as the pages
