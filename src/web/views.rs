@@ -426,6 +426,9 @@ pub struct DocPage {
     pub forge: Option<String>,
     pub followers: Vec<FollowerRow>,
     pub follower_sites: usize,
+    /// Site repos in the KB (none: a build of the pattern repo alone, or a KB without sites
+    /// yet), so "no site follows it" is never said when no site could be seen.
+    pub site_repos: usize,
     pub declared: Vec<String>,
     pub related: Vec<Link>,
     pub follows: Vec<FollowsRow>,

@@ -166,6 +166,18 @@ fn every_link_of_the_built_sample_leads_to_a_file_of_the_build() {
         "raw markdown copied"
     );
     assert!(!all.contains(".gitignore"), "an unlinked repo file copied");
+    // Without sites in the build, a pattern page never claims that no site follows it.
+    let pattern =
+        std::fs::read_to_string(out.join("docs/ops/backup/backup-cron-pattern/index.html"))
+            .unwrap();
+    assert!(
+        !pattern.contains("No site follows this pattern"),
+        "{pattern}"
+    );
+    assert!(
+        pattern.contains("Sites are not part of this build"),
+        "{pattern}"
+    );
 
     // With every site published: their docs, folders and overviews link as well.
     let toml = std::fs::read_to_string(kb.join("netstack.toml")).unwrap();

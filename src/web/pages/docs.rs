@@ -260,6 +260,7 @@ pub fn doc_page(st: &AppState, snap: &Snapshot, id: DocId, lint: Option<&LintOut
             .then(|| kb.config.patterns.publication.forge_file_url(&doc.path))
             .flatten(),
         follower_sites,
+        site_repos: kb.sites().count(),
         followers: followers
             .iter()
             .map(|f| {
